@@ -1,0 +1,146 @@
+//! Where a run's object operations and metrics go: the files shell-operator gave
+//! (hook mode, or `--patch-file`/`--metrics-file`), or a buffer printed on stdout
+//! at the end of a hand run, with Secret data redacted.
+
+use crate::metrics::MetricOperation;
+use crate::patch::{ObjectOperation, redact_operation};
+use serde_json::Value;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Where one output stream is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destination {
+    File(PathBuf),
+    Stdout,
+}
+
+enum Target {
+    File(File),
+    Buffer(Vec<Value>),
+}
+
+struct Stream {
+    target: Mutex<Target>,
+}
+
+impl Stream {
+    fn open(dest: &Destination) -> std::io::Result<Self> {
+        let target = match dest {
+            Destination::File(path) => Target::File(OpenOptions::new().create(true).append(true).open(path)?),
+            Destination::Stdout => Target::Buffer(Vec::new()),
+        };
+        Ok(Self { target: Mutex::new(target) })
+    }
+
+    /// Appends one line and flushes it, so that what was written survives a crash.
+    fn write(&self, line: String, value: impl FnOnce() -> Value) -> std::io::Result<()> {
+        let mut target = self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &mut *target {
+            Target::File(file) => {
+                file.write_all(format!("{line}\n").as_bytes())?;
+                file.flush()
+            }
+            Target::Buffer(items) => {
+                items.push(value());
+                Ok(())
+            }
+        }
+    }
+
+    fn take_buffered(&self) -> Option<Vec<Value>> {
+        match &mut *self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Target::Buffer(items) => Some(std::mem::take(items)),
+            Target::File(_) => None,
+        }
+    }
+}
+
+/// The run's two output streams. Safe to share between worker threads.
+pub struct Outputs {
+    patches: Stream,
+    metrics: Stream,
+    precious_written: AtomicBool,
+    operations_written: std::sync::atomic::AtomicUsize,
+}
+
+impl Outputs {
+    pub fn open(patches: &Destination, metrics: &Destination) -> std::io::Result<Self> {
+        Ok(Self {
+            patches: Stream::open(patches)?,
+            metrics: Stream::open(metrics)?,
+            precious_written: AtomicBool::new(false),
+            operations_written: Default::default(),
+        })
+    }
+
+    /// Writes an object operation.
+    pub fn patch(&self, op: &ObjectOperation) -> std::io::Result<()> {
+        self.operations_written.fetch_add(1, Ordering::Relaxed);
+        self.patches.write(op.to_json_line(), || redact_operation(&op.to_value()))
+    }
+
+    /// Writes an operation whose loss would lose data that exists nowhere else (a new API
+    /// key's secret). From then on the run must end with exit 0, or shell-operator would
+    /// discard the file.
+    pub fn patch_precious(&self, op: &ObjectOperation) -> std::io::Result<()> {
+        self.patch(op)?;
+        self.precious_written.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub fn metric(&self, op: &MetricOperation) -> std::io::Result<()> {
+        let value = || serde_json::to_value(op).unwrap_or_default();
+        self.metrics.write(op.to_json_line(), value)
+    }
+
+    /// Whether a precious operation was written (the run must then exit 0).
+    pub fn must_succeed(&self) -> bool {
+        self.precious_written.load(Ordering::SeqCst)
+    }
+
+    pub fn operations_written(&self) -> usize {
+        self.operations_written.load(Ordering::Relaxed)
+    }
+
+    /// Buffered (stdout-bound) output: redacted operations and metrics.
+    pub fn take_buffered(&self) -> BufferedOutputs {
+        BufferedOutputs { operations: self.patches.take_buffered(), metrics: self.metrics.take_buffered() }
+    }
+}
+
+/// What a hand run prints on stdout instead of writing files.
+#[derive(Debug, Default)]
+pub struct BufferedOutputs {
+    pub operations: Option<Vec<Value>>,
+    pub metrics: Option<Vec<Value>>,
+}
+
+impl BufferedOutputs {
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_none() && self.metrics.is_none()
+    }
+
+    /// Text form: one section per buffered stream, one JSON line per item.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (title, items) in [("object operations", &self.operations), ("metrics", &self.metrics)] {
+            if let Some(items) = items {
+                out.push_str(&format!("--- {title} ({}) ---\n", items.len()));
+                for item in items {
+                    out.push_str(&item.to_string());
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Creates `path` empty, as shell-operator does before a run.
+pub fn create_empty(path: &Path) -> std::io::Result<()> {
+    File::create(path).map(drop)
+}
