@@ -1,3 +1,6 @@
+// hookctl's output is its stdout: contexts, run results, discovery listings.
+#![allow(clippy::print_stdout)]
+
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use hookctl::render::{Renderer, split_runs};

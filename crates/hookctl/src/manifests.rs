@@ -15,9 +15,21 @@ pub enum ManifestError {
 
 /// Kinds that live outside namespaces; everything else gets the default namespace.
 const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "StorageClass", "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "APIService", "IngressClass", "RuntimeClass", "CSIDriver", "VolumeAttachment",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "VolumeAttachment",
 ];
 
 /// Loads every object from `sources` (`-` is stdin), defaulting the namespace.
@@ -46,7 +58,8 @@ pub fn load(sources: &[PathBuf], default_namespace: &str) -> Result<Vec<Value>, 
 
 /// Parses one text (YAML stream or JSON) into objects, expanding `List`s.
 pub fn parse_into(text: &str, origin: &str, out: &mut Vec<Value>) -> Result<(), ManifestError> {
-    let docs = yaml_io::stream(text).map_err(|e| ManifestError::Parse { path: origin.into(), message: e.to_string() })?;
+    let docs =
+        yaml_io::stream(text).map_err(|e| ManifestError::Parse { path: origin.into(), message: e.to_string() })?;
     for doc in docs {
         expand(doc, origin, out)?;
     }

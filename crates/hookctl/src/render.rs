@@ -52,7 +52,12 @@ impl<'a> Renderer<'a> {
             if !binding.runs_on_synchronization() {
                 continue;
             }
-            let mut ctx = self.base(binding.binding_name(), binding.group.as_deref(), objects, binding.include_snapshots_from.as_deref())?;
+            let mut ctx = self.base(
+                binding.binding_name(),
+                binding.group.as_deref(),
+                objects,
+                binding.include_snapshots_from.as_deref(),
+            )?;
             if binding.group.is_none() {
                 ctx.insert("type".into(), json!("Synchronization"));
                 ctx.insert("objects".into(), Value::Array(self.items(index, objects)?));
@@ -77,14 +82,21 @@ impl<'a> Renderer<'a> {
                 let change = match (old.get(key), new.get(key)) {
                     (None, Some(obj)) => Some((WatchEvent::Added, *obj)),
                     (Some(obj), None) => Some((WatchEvent::Deleted, *obj)),
-                    (Some(a), Some(b)) if self.view(index, a)? != self.view(index, b)? => Some((WatchEvent::Modified, *b)),
+                    (Some(a), Some(b)) if self.view(index, a)? != self.view(index, b)? => {
+                        Some((WatchEvent::Modified, *b))
+                    }
                     _ => None,
                 };
                 let Some((event, object)) = change else { continue };
                 if !wanted.contains(&event) {
                     continue;
                 }
-                let mut ctx = self.base(binding.binding_name(), binding.group.as_deref(), after, binding.include_snapshots_from.as_deref())?;
+                let mut ctx = self.base(
+                    binding.binding_name(),
+                    binding.group.as_deref(),
+                    after,
+                    binding.include_snapshots_from.as_deref(),
+                )?;
                 if binding.group.is_none() {
                     ctx.insert("type".into(), json!("Event"));
                     ctx.insert("watchEvent".into(), serde_json::to_value(event).unwrap_or_default());
@@ -115,7 +127,13 @@ impl<'a> Renderer<'a> {
 
     /// `binding`, plus `type: Group`/`groupName` for grouped bindings, plus `snapshots`
     /// when the effective includeSnapshotsFrom (after group merging) is non-empty.
-    fn base(&self, name: &str, group: Option<&str>, objects: &Objects<'_>, own: Option<&[String]>) -> Result<Map<String, Value>, RenderError> {
+    fn base(
+        &self,
+        name: &str,
+        group: Option<&str>,
+        objects: &Objects<'_>,
+        own: Option<&[String]>,
+    ) -> Result<Map<String, Value>, RenderError> {
         let mut ctx = Map::new();
         ctx.insert("binding".into(), json!(name));
         let mut snapshot_names: Vec<&str> = own.unwrap_or_default().iter().map(String::as_str).collect();
@@ -127,9 +145,11 @@ impl<'a> Renderer<'a> {
             }
         }
         let mut seen = Vec::new();
-        snapshot_names.retain(|n| !seen.contains(n) && {
-            seen.push(*n);
-            true
+        snapshot_names.retain(|n| {
+            !seen.contains(n) && {
+                seen.push(*n);
+                true
+            }
         });
         if !snapshot_names.is_empty() {
             let mut snapshots = Map::new();
@@ -200,10 +220,10 @@ pub fn compact(contexts: Vec<Value>) -> Vec<Value> {
     let group = |c: &Value| c.get("groupName").and_then(Value::as_str).map(str::to_owned);
     let mut out: Vec<Value> = Vec::with_capacity(contexts.len());
     for ctx in contexts {
-        if let (Some(last), Some(g)) = (out.last(), group(&ctx)) {
-            if group(last).as_deref() == Some(g.as_str()) {
-                out.pop();
-            }
+        if let (Some(last), Some(g)) = (out.last(), group(&ctx))
+            && group(last).as_deref() == Some(g.as_str())
+        {
+            out.pop();
         }
         out.push(ctx);
     }

@@ -36,7 +36,8 @@ pub fn read_config(hook: &Path, workdir: &Path) -> Result<ParsedConfig, RunError
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         return Err(RunError::ConfigFailed { hook: name, code: output.status.code(), stderr });
     }
-    parse_config(&String::from_utf8_lossy(&output.stdout)).map_err(|source| RunError::InvalidConfig { hook: name, source })
+    parse_config(&String::from_utf8_lossy(&output.stdout))
+        .map_err(|source| RunError::InvalidConfig { hook: name, source })
 }
 
 /// Reads a v1 config from the hook, with the hook's directory as working directory.

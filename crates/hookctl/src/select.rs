@@ -22,7 +22,9 @@ pub fn matches(binding: &KubernetesBinding, object: &Value, namespaces: &[Value]
         && binding.namespace.as_ref().is_none_or(|ns| {
             ns.name_selector.as_ref().is_none_or(|s| s.match_names.iter().any(|n| n == namespace))
                 && ns.label_selector.as_ref().is_none_or(|s| {
-                    namespaces.iter().any(|n| n["metadata"]["name"] == namespace && labels_match(s, &n["metadata"]["labels"]))
+                    namespaces
+                        .iter()
+                        .any(|n| n["metadata"]["name"] == namespace && labels_match(s, &n["metadata"]["labels"]))
                 })
         })
 }
@@ -30,9 +32,19 @@ pub fn matches(binding: &KubernetesBinding, object: &Value, namespaces: &[Value]
 /// `kind` in a binding may be the kind, its plural or a short name, in any case.
 fn kind_matches(wanted: &str, kind: &str) -> bool {
     const SHORT: &[(&str, &str)] = &[
-        ("cm", "configmap"), ("po", "pod"), ("ns", "namespace"), ("svc", "service"), ("deploy", "deployment"),
-        ("ds", "daemonset"), ("sts", "statefulset"), ("rs", "replicaset"), ("sa", "serviceaccount"),
-        ("crd", "customresourcedefinition"), ("no", "node"), ("pv", "persistentvolume"), ("pvc", "persistentvolumeclaim"),
+        ("cm", "configmap"),
+        ("po", "pod"),
+        ("ns", "namespace"),
+        ("svc", "service"),
+        ("deploy", "deployment"),
+        ("ds", "daemonset"),
+        ("sts", "statefulset"),
+        ("rs", "replicaset"),
+        ("sa", "serviceaccount"),
+        ("crd", "customresourcedefinition"),
+        ("no", "node"),
+        ("pv", "persistentvolume"),
+        ("pvc", "persistentvolumeclaim"),
     ];
     let wanted = wanted.to_ascii_lowercase();
     let kind = kind.to_ascii_lowercase();
@@ -103,7 +115,11 @@ mod tests {
         let mut b = KubernetesBinding::new("b", "v1", "ConfigMap");
         b.label_selector = Some(LabelSelector {
             match_labels: Some([("destination".to_owned(), "ccloud".to_owned())].into()),
-            match_expressions: Some(vec![LabelExpression { key: "skip".into(), operator: LabelOperator::DoesNotExist, values: None }]),
+            match_expressions: Some(vec![LabelExpression {
+                key: "skip".into(),
+                operator: LabelOperator::DoesNotExist,
+                values: None,
+            }]),
         });
         b.namespace = Some(shell_hook::NamespaceSelector::names(&["default"]));
         assert!(matches(&b, &cm("a", "default", json!({"destination": "ccloud"})), &[]));
@@ -118,7 +134,11 @@ mod tests {
     fn field_and_namespace_label_selectors() {
         let mut b = KubernetesBinding::new("b", "", "ConfigMap");
         b.field_selector = Some(shell_hook::config::FieldSelector {
-            match_expressions: vec![FieldExpression { field: "metadata.name".into(), operator: FieldOperator::NotEquals, value: "x".into() }],
+            match_expressions: vec![FieldExpression {
+                field: "metadata.name".into(),
+                operator: FieldOperator::NotEquals,
+                value: "x".into(),
+            }],
         });
         b.namespace = Some(shell_hook::NamespaceSelector {
             name_selector: None,

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! hookctl end to end: rendering, running and discovery.
 
 use assert_cmd::Command;
@@ -43,7 +44,8 @@ fn hook(name: &str) -> String {
 #[test]
 fn streaming_ops_dev_yields_one_synchronization_with_the_data_maps() {
     let Some(rendered) = streaming_ops_dev() else { return };
-    let ctx = contexts(&["context", "--hook", &hook("original-ccloud-operator"), "--manifests", "-"], Some(rendered.clone()));
+    let ctx =
+        contexts(&["context", "--hook", &hook("original-ccloud-operator"), "--manifests", "-"], Some(rendered.clone()));
     assert_eq!(ctx.len(), 1, "{ctx:#?}");
     assert_eq!(ctx[0]["type"], "Synchronization");
     assert_eq!(ctx[0]["binding"], "ConnectConfigMapMonitor");
@@ -86,21 +88,37 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-const CM_A: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {destination: ccloud}}\ndata: {x: '1'}\n";
+const CM_A: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {destination: ccloud}}\ndata: {x: '1'}\n";
 
 #[test]
 fn events_fire_only_when_the_filter_result_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let before = write(dir.path(), "before.yaml", &format!("{CM_A}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b, labels: {{destination: ccloud}}}}\ndata: {{x: '2'}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, labels: {{destination: ccloud}}}}\ndata: {{x: '3'}}\n"));
+    let before = write(
+        dir.path(),
+        "before.yaml",
+        &format!(
+            "{CM_A}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b, labels: {{destination: ccloud}}}}\ndata: {{x: '2'}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, labels: {{destination: ccloud}}}}\ndata: {{x: '3'}}\n"
+        ),
+    );
     // a: only a label changes (no event with jqFilter .data); b: data changes; c: deleted; d: added.
-    let after = write(dir.path(), "after.json", r#"{"apiVersion":"v1","kind":"List","items":[
+    let after = write(
+        dir.path(),
+        "after.json",
+        r#"{"apiVersion":"v1","kind":"List","items":[
         {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","labels":{"destination":"ccloud","extra":"y"}},"data":{"x":"1"}},
         {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b","labels":{"destination":"ccloud"}},"data":{"x":"changed"}},
-        {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","labels":{"destination":"ccloud"}},"data":{"x":"4"}}]}"#);
-    let ctx = contexts(&["context", "--hook", &hook("original-ccloud-operator"), "--manifests", &after, "--before", &before], None);
+        {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","labels":{"destination":"ccloud"}},"data":{"x":"4"}}]}"#,
+    );
+    let ctx = contexts(
+        &["context", "--hook", &hook("original-ccloud-operator"), "--manifests", &after, "--before", &before],
+        None,
+    );
     let summary: Vec<(String, String)> = ctx
         .iter()
-        .map(|c| (c["watchEvent"].as_str().unwrap().to_owned(), c["object"]["metadata"]["name"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (c["watchEvent"].as_str().unwrap().to_owned(), c["object"]["metadata"]["name"].as_str().unwrap().to_owned())
+        })
         .collect();
     let expected = [("Modified", "b"), ("Deleted", "c"), ("Added", "d")].map(|(e, n)| (e.to_owned(), n.to_owned()));
     assert_eq!(summary, expected);
@@ -113,16 +131,26 @@ fn events_fire_only_when_the_filter_result_changes() {
 fn schedule_contexts() {
     let dir = tempfile::tempdir().unwrap();
     let m = write(dir.path(), "m.yaml", CM_A);
-    let ctx = contexts(&["context", "--hook", &hook("original-ccloud-operator"), "--manifests", &m, "--schedule", "resync"], None);
-    assert_eq!(ctx, vec![json!({"binding": "resync", "type": "Schedule", "snapshots": {"ConnectConfigMapMonitor": [
+    let ctx = contexts(
+        &["context", "--hook", &hook("original-ccloud-operator"), "--manifests", &m, "--schedule", "resync"],
+        None,
+    );
+    assert_eq!(
+        ctx,
+        vec![json!({"binding": "resync", "type": "Schedule", "snapshots": {"ConnectConfigMapMonitor": [
         {"object": serde_json::from_str::<Value>(&serde_json::to_string(&yaml_io::from_str::<Value>(CM_A).unwrap()).unwrap()).map(|mut o| { o["metadata"]["namespace"] = json!("default"); o }).unwrap(),
-         "filterResult": {"x": "1"}}]}})]);
-    let grouped = contexts(&["context", "--hook", &hook("grouped-hook"), "--manifests", &m, "--schedule", "resync"], None);
+         "filterResult": {"x": "1"}}]}})]
+    );
+    let grouped =
+        contexts(&["context", "--hook", &hook("grouped-hook"), "--manifests", &m, "--schedule", "resync"], None);
     assert_eq!(grouped[0]["type"], "Group");
     assert_eq!(grouped[0]["groupName"], "reconcile");
     let plain = contexts(&["context", "--hook", &hook("grouped-hook"), "--manifests", &m, "--schedule", "tick"], None);
     assert_eq!(plain, vec![json!({"binding": "tick", "type": "Schedule"})]);
-    hookctl().args(["context", "--hook", &hook("grouped-hook"), "--manifests", &m, "--schedule", "nope"]).assert().failure();
+    hookctl()
+        .args(["context", "--hook", &hook("grouped-hook"), "--manifests", &m, "--schedule", "nope"])
+        .assert()
+        .failure();
 }
 
 #[test]
@@ -142,9 +170,15 @@ fn run_follows_the_shell_operator_contract() {
         .clone();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("--- object operations (1) ---"), "{stdout}");
-    assert!(stdout.contains("<redacted>") && !stdout.contains("hunter2-test-secret"), "Secret data is redacted: {stdout}");
+    assert!(
+        stdout.contains("<redacted>") && !stdout.contains("hunter2-test-secret"),
+        "Secret data is redacted: {stdout}"
+    );
     assert!(stdout.contains("\"runs_total\""), "{stdout}");
-    assert!(std::fs::read_to_string(&saved_patch).unwrap().contains("hunter2-test-secret"), "the raw file keeps the data");
+    assert!(
+        std::fs::read_to_string(&saved_patch).unwrap().contains("hunter2-test-secret"),
+        "the raw file keeps the data"
+    );
     let env = std::fs::read_to_string(capture.path().join("env-0.txt")).unwrap();
     let hooks_dir = testdata("hooks");
     assert!(env.contains("args=0\n"), "{env}");
@@ -153,7 +187,8 @@ fn run_follows_the_shell_operator_contract() {
     assert!(!env.contains("stdin=tty"), "{env}");
     let line = |k: &str| env.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap().to_owned();
     assert_eq!(line("admission"), line("validating"));
-    let delivered: Value = serde_json::from_str(&std::fs::read_to_string(capture.path().join("context-0.json")).unwrap()).unwrap();
+    let delivered: Value =
+        serde_json::from_str(&std::fs::read_to_string(capture.path().join("context-0.json")).unwrap()).unwrap();
     assert_eq!(delivered[0]["type"], "Synchronization");
 }
 
@@ -161,7 +196,11 @@ fn run_follows_the_shell_operator_contract() {
 fn run_exit_codes_and_invalid_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let m = write(dir.path(), "m.yaml", CM_A);
-    hookctl().args(["run", "--hook", &hook("original-ccloud-operator"), "--manifests", &m]).env("HOOK_EXIT", "3").assert().code(3);
+    hookctl()
+        .args(["run", "--hook", &hook("original-ccloud-operator"), "--manifests", &m])
+        .env("HOOK_EXIT", "3")
+        .assert()
+        .code(3);
     let out = hookctl()
         .args(["run", "--hook", &hook("original-ccloud-operator"), "--manifests", &m])
         .env("HOOK_BAD_PATCH", "1")

@@ -56,7 +56,9 @@ fn validate_v0(map: &Map<String, Value>) -> Result<(), ConfigError> {
     for (key, value) in map {
         let ok = match key.as_str() {
             "onStartup" => value.is_i64() || value.is_u64(),
-            "schedule" | "onKubernetesEvent" => value.as_array().is_some_and(|items| items.iter().all(Value::is_object)),
+            "schedule" | "onKubernetesEvent" => {
+                value.as_array().is_some_and(|items| items.iter().all(Value::is_object))
+            }
             _ => return Err(schema(key.as_str(), "unknown key in a v0 config")),
         };
         if !ok {
@@ -117,10 +119,8 @@ pub fn check_v1(config: &HookConfig) -> Result<(), ConfigError> {
                 label_selector(&at("namespace.labelSelector"), sel)?;
             }
         }
-        let by_field_name = b
-            .field_selector
-            .as_ref()
-            .is_some_and(|f| f.match_expressions.iter().any(|e| e.field == "metadata.name"));
+        let by_field_name =
+            b.field_selector.as_ref().is_some_and(|f| f.match_expressions.iter().any(|e| e.field == "metadata.name"));
         if by_field_name && b.name_selector.as_ref().is_some_and(|n| !n.match_names.is_empty()) {
             return Err(schema(at("fieldSelector"), "metadata.name conflicts with nameSelector.matchNames"));
         }
@@ -130,22 +130,27 @@ pub fn check_v1(config: &HookConfig) -> Result<(), ConfigError> {
         validate_crontab(&s.crontab).map_err(|e| schema(format!("schedule[{i}].crontab"), e))?;
         check_snapshots(format!("schedule[{i}].includeSnapshotsFrom"), s.include_snapshots_from.as_ref())?;
     }
-    let webhooks = [("kubernetesValidating", &config.kubernetes_validating), ("kubernetesMutating", &config.kubernetes_mutating)];
+    let webhooks =
+        [("kubernetesValidating", &config.kubernetes_validating), ("kubernetesMutating", &config.kubernetes_mutating)];
     for (key, list) in webhooks {
         for (i, w) in list.iter().flatten().enumerate() {
             let at = |field: &str| format!("{key}[{i}].{field}");
             if w.name.split('.').filter(|s| !s.is_empty()).count() < 3 {
                 return Err(schema(at("name"), format!("{:?} must be a fully qualified name (a.b.c)", w.name)));
             }
-            if let Some(t) = w.timeout_seconds {
-                if !(1..=30).contains(&t) {
-                    return Err(schema(at("timeoutSeconds"), "must be between 1 and 30"));
-                }
+            if let Some(t) = w.timeout_seconds
+                && !(1..=30).contains(&t)
+            {
+                return Err(schema(at("timeoutSeconds"), "must be between 1 and 30"));
             }
             for (j, rule) in w.rules.iter().flatten().enumerate() {
-                let lists = [rule.api_versions.len(), rule.api_groups.len(), rule.resources.len(), rule.operations.len()];
+                let lists =
+                    [rule.api_versions.len(), rule.api_groups.len(), rule.resources.len(), rule.operations.len()];
                 if lists.contains(&0) {
-                    return Err(schema(at(&format!("rules[{j}]")), "apiVersions, apiGroups, resources and operations must not be empty"));
+                    return Err(schema(
+                        at(&format!("rules[{j}]")),
+                        "apiVersions, apiGroups, resources and operations must not be empty",
+                    ));
                 }
             }
             if w.rules.as_ref().is_some_and(Vec::is_empty) {
@@ -159,7 +164,10 @@ pub fn check_v1(config: &HookConfig) -> Result<(), ConfigError> {
     }
     for (i, c) in config.kubernetes_custom_resource_conversion.iter().flatten().enumerate() {
         non_empty(&format!("kubernetesCustomResourceConversion[{i}].conversions"), Some(c.conversions.as_slice()))?;
-        check_snapshots(format!("kubernetesCustomResourceConversion[{i}].includeSnapshotsFrom"), c.include_snapshots_from.as_ref())?;
+        check_snapshots(
+            format!("kubernetesCustomResourceConversion[{i}].includeSnapshotsFrom"),
+            c.include_snapshots_from.as_ref(),
+        )?;
     }
     if let Some(settings) = &config.settings {
         let interval = settings.execution_min_interval.as_deref().unwrap_or_default();

@@ -85,7 +85,11 @@ pub fn parse_contexts(bytes: &[u8]) -> Result<Vec<BindingContext>, ContextError>
     })?;
     de.end().map_err(|e| ContextError::Syntax(e.to_string()))?;
     for (index, ctx) in contexts.iter().enumerate() {
-        check_required(ctx).map_err(|(field, message)| ContextError::Field { index, field: field.to_owned(), message })?;
+        check_required(ctx).map_err(|(field, message)| ContextError::Field {
+            index,
+            field: field.to_owned(),
+            message,
+        })?;
     }
     Ok(contexts)
 }

@@ -7,7 +7,8 @@ use crate::duration::parse_go_duration;
 pub fn validate_crontab(spec: &str) -> Result<(), String> {
     let mut spec = spec.trim();
     if let Some(rest) = spec.strip_prefix("TZ=") {
-        let (zone, tail) = rest.split_once(' ').ok_or_else(|| format!("crontab {spec:?}: nothing after the time zone"))?;
+        let (zone, tail) =
+            rest.split_once(' ').ok_or_else(|| format!("crontab {spec:?}: nothing after the time zone"))?;
         if zone.is_empty() {
             return Err("crontab: empty time zone".to_owned());
         }
@@ -22,8 +23,14 @@ pub fn validate_crontab(spec: &str) -> Result<(), String> {
         6 => fields,
         n => return Err(format!("crontab {spec:?}: expected 5 or 6 fields, found {n}")),
     };
-    const BOUNDS: [(&str, u32, u32); 6] =
-        [("second", 0, 59), ("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 6)];
+    const BOUNDS: [(&str, u32, u32); 6] = [
+        ("second", 0, 59),
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of month", 1, 31),
+        ("month", 1, 12),
+        ("day of week", 0, 6),
+    ];
     for (field, (what, min, max)) in fields.iter().zip(BOUNDS) {
         validate_field(field, min, max, what).map_err(|e| format!("crontab {spec:?}: {what}: {e}"))?;
     }
@@ -88,14 +95,32 @@ mod tests {
 
     #[test]
     fn accepted() {
-        for ok in ["*/5 * * * *", "*/5 * * * * *", "0 0 * * mon-fri", "@every 1h30m", "@daily", "TZ=Europe/Berlin 0 3 * * *", "0,30 1-5/2 * JAN ?"] {
+        for ok in [
+            "*/5 * * * *",
+            "*/5 * * * * *",
+            "0 0 * * mon-fri",
+            "@every 1h30m",
+            "@daily",
+            "TZ=Europe/Berlin 0 3 * * *",
+            "0,30 1-5/2 * JAN ?",
+        ] {
             assert!(validate_crontab(ok).is_ok(), "{ok}: {:?}", validate_crontab(ok));
         }
     }
 
     #[test]
     fn rejected() {
-        for bad in ["* * * *", "61 * * * *", "* * * * 8", "*/0 * * * *", "@sometimes", "@every 5", "5-1 * * * *", "a * * * *", "* * * * * * *"] {
+        for bad in [
+            "* * * *",
+            "61 * * * *",
+            "* * * * 8",
+            "*/0 * * * *",
+            "@sometimes",
+            "@every 5",
+            "5-1 * * * *",
+            "a * * * *",
+            "* * * * * * *",
+        ] {
             assert!(validate_crontab(bad).is_err(), "{bad} must be rejected");
         }
     }

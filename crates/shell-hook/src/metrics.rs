@@ -31,7 +31,14 @@ pub struct MetricOperation {
 
 impl MetricOperation {
     fn with(action: MetricAction, name: &str, value: f64) -> Self {
-        Self { name: Some(name.into()), group: None, action, value: Some(value), buckets: None, labels: BTreeMap::new() }
+        Self {
+            name: Some(name.into()),
+            group: None,
+            action,
+            value: Some(value),
+            buckets: None,
+            labels: BTreeMap::new(),
+        }
     }
 
     /// A gauge. Prefer `set` for totals: shell-operator resets ungrouped series every run.
@@ -109,7 +116,8 @@ pub fn parse_metrics(text: &str) -> Result<ParsedMetrics, MetricsError> {
             }
             Some("observe") => {
                 value.filter(|v| v.is_number()).ok_or_else(|| invalid("a numeric value is required"))?;
-                let buckets = map.get("buckets").and_then(Value::as_array).ok_or_else(|| invalid("buckets are required"))?;
+                let buckets =
+                    map.get("buckets").and_then(Value::as_array).ok_or_else(|| invalid("buckets are required"))?;
                 if !buckets.iter().all(Value::is_number) {
                     return Err(invalid("buckets must be numbers"));
                 }

@@ -114,7 +114,9 @@ impl ObjectOperation {
     /// Applies to a subresource such as `/status`.
     pub fn with_subresource(mut self, subresource: &str) -> Self {
         match &mut self {
-            Self::Create(s) | Self::CreateOrUpdate(s) | Self::CreateIfNotExists(s) => s.subresource = Some(subresource.into()),
+            Self::Create(s) | Self::CreateOrUpdate(s) | Self::CreateIfNotExists(s) => {
+                s.subresource = Some(subresource.into())
+            }
             Self::JqPatch(p) | Self::MergePatch(p) | Self::JsonPatch(p) => p.subresource = Some(subresource.into()),
             Self::Delete(_) | Self::DeleteInBackground(_) | Self::DeleteNonCascading(_) => {}
         }
@@ -148,12 +150,12 @@ fn is_secret(object: &Value) -> bool {
 pub fn redact_operation(op: &Value) -> Value {
     let mut op = op.clone();
     let secret_target = op.get("kind").and_then(Value::as_str) == Some("Secret");
-    if let Some(object) = op.get_mut("object") {
-        if is_secret(object) {
-            for key in ["data", "stringData"] {
-                if let Some(Value::Object(map)) = object.get_mut(key) {
-                    map.values_mut().for_each(|v| *v = json!("<redacted>"));
-                }
+    if let Some(object) = op.get_mut("object")
+        && is_secret(object)
+    {
+        for key in ["data", "stringData"] {
+            if let Some(Value::Object(map)) = object.get_mut(key) {
+                map.values_mut().for_each(|v| *v = json!("<redacted>"));
             }
         }
     }
@@ -177,8 +179,18 @@ pub enum PatchError {
 }
 
 const KNOWN_KEYS: [&str; 12] = [
-    "operation", "namespace", "subresource", "apiVersion", "kind", "name", "object", "jsonPatch", "jqFilter",
-    "mergePatch", "ignoreMissingObject", "ignoreHookError",
+    "operation",
+    "namespace",
+    "subresource",
+    "apiVersion",
+    "kind",
+    "name",
+    "object",
+    "jsonPatch",
+    "jqFilter",
+    "mergePatch",
+    "ignoreMissingObject",
+    "ignoreHookError",
 ];
 
 /// Parses a patch file as shell-operator does: a JSON value stream, else a YAML
@@ -207,12 +219,13 @@ fn known_fields(doc: Value, case_insensitive: bool) -> Result<Value, String> {
     let Value::Object(map) = doc else { return Err("an operation must be an object".into()) };
     let mut out = Map::new();
     for (key, value) in map {
-        let known = KNOWN_KEYS.iter().find(|k| if case_insensitive { k.eq_ignore_ascii_case(&key) } else { **k == key });
+        let known =
+            KNOWN_KEYS.iter().find(|k| if case_insensitive { k.eq_ignore_ascii_case(&key) } else { **k == key });
         // Go decodes into a struct with omitempty fields: null and "" read as absent.
-        if let Some(k) = known {
-            if !(value.is_null() || value.as_str() == Some("")) {
-                out.insert((*k).to_owned(), value);
-            }
+        if let Some(k) = known
+            && !(value.is_null() || value.as_str() == Some(""))
+        {
+            out.insert((*k).to_owned(), value);
         }
     }
     Ok(Value::Object(out))
@@ -254,7 +267,10 @@ pub fn validate_operation(op: &Value) -> Result<(), String> {
             ["apiVersion", "kind", "name"].into_iter().try_for_each(string)?;
             ["ignoreMissingObject", "ignoreHookError"].into_iter().try_for_each(boolean)?;
             match operation {
-                "JQPatch" => get("jqFilter").and_then(Value::as_str).map(|_| ()).ok_or_else(|| "jqFilter (a string) is required".into()),
+                "JQPatch" => get("jqFilter")
+                    .and_then(Value::as_str)
+                    .map(|_| ())
+                    .ok_or_else(|| "jqFilter (a string) is required".into()),
                 "MergePatch" => match get("mergePatch") {
                     Some(Value::Object(m)) if !m.is_empty() => Ok(()),
                     Some(Value::String(_)) => Ok(()),

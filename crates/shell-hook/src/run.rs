@@ -2,7 +2,7 @@
 //! hand runs (`--binding-context FILE`), the global deadline, and exit codes.
 
 use crate::config::HookConfig;
-use crate::context::{BindingContext, read_contexts, parse_contexts};
+use crate::context::{BindingContext, parse_contexts, read_contexts};
 use crate::outputs::{Destination, Outputs};
 use serde_json::Value;
 use std::io::Read;
@@ -91,7 +91,13 @@ pub struct Outcome {
 /// Maps an outcome to the process exit status.
 pub fn exit_code(outcome: &Outcome, options: &RunOptions, must_succeed: bool) -> i32 {
     if options.detailed_exitcode {
-        return if outcome.retry { 1 } else if outcome.changed { 2 } else { 0 };
+        return if outcome.retry {
+            1
+        } else if outcome.changed {
+            2
+        } else {
+            0
+        };
     }
     // A failing hook is re-run by shell-operator, but the files it wrote are dropped:
     // once a secret exists only in the patch file, the run must succeed.
@@ -108,7 +114,7 @@ pub fn execute(
     body: impl FnOnce(&HookRun) -> Result<Outcome, BodyError>,
 ) -> i32 {
     if invocation.print_config {
-        println!("{}", config.to_json());
+        emit(&format!("{}\n", config.to_json()));
         return 0;
     }
     match prepare(invocation, options) {
@@ -181,7 +187,9 @@ fn finish(run: &HookRun, result: Result<Outcome, BodyError>) -> i32 {
     }
     let code = exit_code(&outcome, &run.options, must_succeed);
     if outcome.retry && must_succeed && code == 0 {
-        tracing::warn!("failures remain, but new secrets were written: exiting 0 so they are applied; the schedule retries");
+        tracing::warn!(
+            "failures remain, but new secrets were written: exiting 0 so they are applied; the schedule retries"
+        );
     }
     code
 }
@@ -198,15 +206,22 @@ fn print_hand_run(run: &HookRun, outcome: &Outcome) {
             if let Some(metrics) = buffered.metrics {
                 doc.insert("metrics".into(), Value::Array(metrics));
             }
-            println!("{}", serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default());
+            emit(&format!("{}\n", serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default()));
         }
         OutputFormat::Text => {
-            print!("{}", outcome.text);
+            emit(&outcome.text);
             if !buffered.is_empty() {
-                print!("{}", buffered.to_text());
+                emit(&buffered.to_text());
             }
         }
     }
+}
+
+/// The only writer of stdout in hook binaries: protocol output and requested plans.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 #[cfg(test)]

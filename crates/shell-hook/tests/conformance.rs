@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The SDK against upstream shell-operator data in ../shared/shell-operator-data.
 
 use serde_json::{Value, json};
@@ -34,7 +35,13 @@ fn schema_and_sdk_agree_on_structurally_invalid_vectors() {
     // Vectors that upstream rejects by schema must be rejected by the schema here too:
     // this proves the jsonschema harness itself, which the other tests rely on.
     let Some(v1) = schema("hook-config-v1.schema.yaml") else { return };
-    for name in ["bad-watch-event.json", "nameselector-error.json", "many-errors-at-once.json", "v1-bad-executehookonsynchronization.yaml", "v1-kubernetes-error-on-missing-kind.json"] {
+    for name in [
+        "bad-watch-event.json",
+        "nameselector-error.json",
+        "many-errors-at-once.json",
+        "v1-bad-executehookonsynchronization.yaml",
+        "v1-kubernetes-error-on-missing-kind.json",
+    ] {
         let path = shared(&format!("shell-operator-data/config-vectors/invalid/{name}")).unwrap();
         let doc: Value = yaml_io::from_json_or_yaml(&read(&path)).unwrap();
         assert!(!v1.is_valid(&doc), "{name} must fail the upstream schema");
@@ -102,7 +109,8 @@ fn every_operation() -> Vec<ObjectOperation> {
         ObjectOperation::DeleteNonCascading(ObjectRef::new("", "Namespace", "", "ns")),
         ObjectOperation::jq_patch(target.clone(), ".metadata.labels.a = \"b\""),
         ObjectOperation::merge_patch(target.clone(), json!({"metadata": {"annotations": {"a": "b"}}}), true),
-        ObjectOperation::json_patch(target, json!([{"op": "remove", "path": "/data/x", "value": null}])).with_subresource("/status"),
+        ObjectOperation::json_patch(target, json!([{"op": "remove", "path": "/data/x", "value": null}]))
+            .with_subresource("/status"),
     ]
 }
 
@@ -165,12 +173,21 @@ fn metrics_examples_parse_and_round_trip() {
     let text: String = ours.iter().map(|m| format!("{}\n", m.to_json_line())).collect();
     let parsed = parse_metrics(&text).unwrap();
     assert_eq!(parsed.operations.len(), 4);
-    assert_eq!(parsed.operations[0], json!({"name": "ccloud_topics_managed", "action": "set", "value": 16.0, "labels": {"cluster": "lkc-1"}}));
+    assert_eq!(
+        parsed.operations[0],
+        json!({"name": "ccloud_topics_managed", "action": "set", "value": 16.0, "labels": {"cluster": "lkc-1"}})
+    );
 }
 
 #[test]
 fn invalid_metrics_fail_the_run() {
-    for bad in ["{\"name\":\"m\",\"action\":\"set\"}", "{\"action\":\"set\",\"value\":1}", "{\"name\":\"m\",\"action\":\"observe\",\"value\":1}", "[1]", "{"] {
+    for bad in [
+        "{\"name\":\"m\",\"action\":\"set\"}",
+        "{\"action\":\"set\",\"value\":1}",
+        "{\"name\":\"m\",\"action\":\"observe\",\"value\":1}",
+        "[1]",
+        "{",
+    ] {
         assert!(parse_metrics(bad).is_err(), "{bad}");
     }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Binding-context parsing with the project's hand-written fixtures.
 
 use serde_json::{Value, json};
