@@ -8,8 +8,19 @@ use serde_json::{Value, json};
 
 const K: Family = Family::Kafka;
 const RESOURCE_TYPES: [&str; 5] = ["TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN"];
-const OPERATIONS: [&str; 11] =
-    ["ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"];
+const OPERATIONS: [&str; 11] = [
+    "ALL",
+    "READ",
+    "WRITE",
+    "CREATE",
+    "DELETE",
+    "ALTER",
+    "DESCRIBE",
+    "CLUSTER_ACTION",
+    "DESCRIBE_CONFIGS",
+    "ALTER_CONFIGS",
+    "IDEMPOTENT_WRITE",
+];
 
 fn bad(message: &str) -> Reply {
     K.error(400, 40002, message)
@@ -46,7 +57,9 @@ fn validate(a: NewAcl) -> Result<Acl, Reply> {
         return Err(bad("The name of a CLUSTER resource must be kafka-cluster"));
     }
     let principal_ok = a.principal == "User:*"
-        || a.principal.strip_prefix("User:").is_some_and(|id| id.starts_with("sa-") || id.starts_with("u-") || id.starts_with("pool-"));
+        || a.principal
+            .strip_prefix("User:")
+            .is_some_and(|id| id.starts_with("sa-") || id.starts_with("u-") || id.starts_with("pool-"));
     if !principal_ok {
         return Err(bad(&format!("Invalid principal {}", a.principal)));
     }

@@ -96,7 +96,14 @@ fn cluster_json(world: &World, id: &str) -> Value {
     let c = &world.clusters[id];
     let host = format!("pkc-{}.{}.{}.confluent.cloud", &id[id.len().saturating_sub(5)..], c.region, c.cloud);
     let http = world.cluster_endpoint();
-    let env_ref = reference(world, "org/v2", "Environment", &c.environment, &format!("/org/v2/environments/{}", c.environment), format!("environment={}", c.environment));
+    let env_ref = reference(
+        world,
+        "org/v2",
+        "Environment",
+        &c.environment,
+        &format!("/org/v2/environments/{}", c.environment),
+        format!("environment={}", c.environment),
+    );
     let created = world.environments.get(&c.environment).map_or(SystemTime::UNIX_EPOCH, |e| e.created_at);
     json!({"api_version": "cmk/v2", "kind": "Cluster", "id": id,
            "metadata": meta(world, &format!("/cmk/v2/clusters/{id}"), crn(world, &format!("environment={}/cloud-cluster={id}", c.environment)), created, created),
@@ -198,7 +205,13 @@ pub fn create_service_account(world: &mut World, req: &Req, _: &[&str]) -> Reply
     }
     let id = world.new_id("sa", |_| false);
     let now = world.now();
-    let sa = ServiceAccount { id: id.clone(), display_name: name, description: body.description.unwrap_or_default(), created_at: now, updated_at: now };
+    let sa = ServiceAccount {
+        id: id.clone(),
+        display_name: name,
+        description: body.description.unwrap_or_default(),
+        created_at: now,
+        updated_at: now,
+    };
     let json = sa_json(world, &sa);
     world.service_accounts.insert(id.clone(), sa);
     Reply::json(201, json).header("Location", format!("{}/iam/v2/service-accounts/{id}", world.base_url))
@@ -219,10 +232,10 @@ pub fn update_service_account(world: &mut World, req: &Req, p: &[&str]) -> Reply
     if let Err(e) = check_sa_fields(&body) {
         return e;
     }
-    if let Some(name) = &body.display_name {
-        if world.service_accounts.values().any(|sa| &sa.display_name == name && sa.id != p[0]) {
-            return C.error(409, 409, "Service name is already in use.");
-        }
+    if let Some(name) = &body.display_name
+        && world.service_accounts.values().any(|sa| &sa.display_name == name && sa.id != p[0])
+    {
+        return C.error(409, 409, "Service name is already in use.");
     }
     let now = world.now();
     let Some(sa) = world.service_accounts.get_mut(p[0]) else {
@@ -252,7 +265,14 @@ pub fn delete_service_account(world: &mut World, _: &Req, p: &[&str]) -> Reply {
 
 fn owner_ref(world: &World, owner: &str) -> Value {
     if owner.starts_with("sa-") {
-        reference(world, "iam/v2", "ServiceAccount", owner, &format!("/iam/v2/service-accounts/{owner}"), format!("service-account={owner}"))
+        reference(
+            world,
+            "iam/v2",
+            "ServiceAccount",
+            owner,
+            &format!("/iam/v2/service-accounts/{owner}"),
+            format!("service-account={owner}"),
+        )
     } else {
         reference(world, "iam/v2", "User", owner, &format!("/iam/v2/users/{owner}"), format!("user={owner}"))
     }
@@ -260,19 +280,34 @@ fn owner_ref(world: &World, owner: &str) -> Value {
 
 fn resource_ref(world: &World, id: &str) -> Value {
     if let Some(c) = world.clusters.get(id) {
-        let mut r = reference(world, "cmk/v2", "Cluster", id, &format!("/cmk/v2/clusters/{id}"), format!("environment={}/cloud-cluster={id}", c.environment));
+        let mut r = reference(
+            world,
+            "cmk/v2",
+            "Cluster",
+            id,
+            &format!("/cmk/v2/clusters/{id}"),
+            format!("environment={}/cloud-cluster={id}", c.environment),
+        );
         r["environment"] = json!(c.environment);
         r
     } else {
         let env = world.schema_registries.get(id).map(|s| s.environment.clone()).unwrap_or_default();
-        let mut r = reference(world, "srcm/v3", "Cluster", id, &format!("/srcm/v3/clusters/{id}"), format!("environment={env}/schema-registry={id}"));
+        let mut r = reference(
+            world,
+            "srcm/v3",
+            "Cluster",
+            id,
+            &format!("/srcm/v3/clusters/{id}"),
+            format!("environment={env}/schema-registry={id}"),
+        );
         r["environment"] = json!(env);
         r
     }
 }
 
 fn key_json(world: &World, k: &ApiKey, with_secret: bool) -> Value {
-    let mut spec = json!({"display_name": k.display_name, "description": k.description, "owner": owner_ref(world, &k.owner)});
+    let mut spec =
+        json!({"display_name": k.display_name, "description": k.description, "owner": owner_ref(world, &k.owner)});
     if let Some(r) = &k.resource {
         spec["resource"] = resource_ref(world, r);
     }
@@ -328,10 +363,11 @@ pub fn create_api_key(world: &mut World, req: &Req, _: &[&str]) -> Reply {
         return C.error(422, 422, &format!("Owner {owner} does not exist"));
     }
     let resource = body.spec.resource.map(|r| r.id);
-    if let Some(r) = &resource {
-        if !world.clusters.contains_key(r) && !world.schema_registries.contains_key(r) {
-            return C.error(422, 422, &format!("Resource {r} does not exist"));
-        }
+    if let Some(r) = &resource
+        && !world.clusters.contains_key(r)
+        && !world.schema_registries.contains_key(r)
+    {
+        return C.error(422, 422, &format!("Resource {r} does not exist"));
     }
     let (id, secret) = world.new_key_material();
     let now = world.now();
@@ -367,7 +403,9 @@ pub fn update_api_key(world: &mut World, req: &Req, p: &[&str]) -> Reply {
         return C.error(422, 422, "owner and resource are immutable");
     }
     let now = world.now();
-    let Some(k) = world.api_keys.get_mut(p[0]) else { return C.error(404, 404, &format!("API key {} not found", p[0])) };
+    let Some(k) = world.api_keys.get_mut(p[0]) else {
+        return C.error(404, 404, &format!("API key {} not found", p[0]));
+    };
     if let Some(n) = body.spec.display_name {
         k.display_name = n;
     }

@@ -15,7 +15,8 @@ enum Flavor<'p> {
 }
 
 const MASK: &str = "****************";
-const REBALANCE: &str = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
+const REBALANCE: &str =
+    "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
 
 impl Flavor<'_> {
     fn family(self) -> Family {
@@ -53,10 +54,10 @@ fn resolve<'p>(world: &mut World, req: &Req, p: &'p [&'p str]) -> Result<(Flavor
         }
         return Ok((Flavor::Cloud { cluster }, &p[2..]));
     }
-    if let Some((user, pass)) = &world.connect.basic_auth {
-        if req.basic.as_ref() != Some(&(user.clone(), pass.clone())) {
-            return Err(Family::Connect.error(401, 401, "Authentication required"));
-        }
+    if let Some((user, pass)) = &world.connect.basic_auth
+        && req.basic.as_ref() != Some(&(user.clone(), pass.clone()))
+    {
+        return Err(Family::Connect.error(401, 401, "Authentication required"));
     }
     if req.method != "GET" && world.rebalance.remaining_requests > 0 {
         world.rebalance.remaining_requests -= 1;
@@ -93,14 +94,21 @@ fn visible_config(world: &World, flavor: Flavor<'_>, c: &Connector) -> Map<Strin
         out.insert("cloud.environment".into(), json!("prod"));
         out.insert("cloud.provider".into(), json!(cl.cloud));
         out.insert("kafka.region".into(), json!(cl.region));
-        out.insert("kafka.endpoint".into(), json!(format!("SASL_SSL://pkc-emulated.{}.{}.confluent.cloud:9092", cl.region, cl.cloud)));
+        out.insert(
+            "kafka.endpoint".into(),
+            json!(format!("SASL_SSL://pkc-emulated.{}.{}.confluent.cloud:9092", cl.region, cl.cloud)),
+        );
     }
     out
 }
 
 fn current_state(world: &World, flavor: Flavor<'_>, c: &Connector) -> RunState {
     let young = world.now().duration_since(c.created_at).unwrap_or_default() < world.behaviour.provisioning;
-    if matches!(flavor, Flavor::Cloud { .. }) && young && c.state == RunState::Running { RunState::Provisioning } else { c.state }
+    if matches!(flavor, Flavor::Cloud { .. }) && young && c.state == RunState::Running {
+        RunState::Provisioning
+    } else {
+        c.state
+    }
 }
 
 fn state_name(s: RunState) -> Value {
@@ -169,7 +177,9 @@ pub fn list(world: &mut World, req: &Req, p: &[&str]) -> Reply {
 
 /// Reads a flat config, coercing scalars to strings as Connect's JSON mapper does.
 fn flat_config(flavor: Flavor<'_>, value: &Value) -> Result<BTreeMap<String, String>, Reply> {
-    let Value::Object(map) = value else { return Err(flavor.err(400, "Connector configuration must be a JSON object")) };
+    let Value::Object(map) = value else {
+        return Err(flavor.err(400, "Connector configuration must be a JSON object"));
+    };
     map.iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k.clone(), s.clone())),
@@ -181,24 +191,38 @@ fn flat_config(flavor: Flavor<'_>, value: &Value) -> Result<BTreeMap<String, Str
 }
 
 /// Creates or replaces a connector; `Ok(true)` when it was created.
-fn upsert(world: &mut World, flavor: Flavor<'_>, name: &str, mut config: BTreeMap<String, String>) -> Result<bool, Reply> {
-    if let Some(n) = config.get("name") {
-        if n != name {
-            return Err(flavor.err(400, &format!("Connector name configuration ({n}) doesn't match connector name in the URL ({name})")));
-        }
+fn upsert(
+    world: &mut World,
+    flavor: Flavor<'_>,
+    name: &str,
+    mut config: BTreeMap<String, String>,
+) -> Result<bool, Reply> {
+    if let Some(n) = config.get("name")
+        && n != name
+    {
+        return Err(flavor.err(
+            400,
+            &format!("Connector name configuration ({n}) doesn't match connector name in the URL ({name})"),
+        ));
     }
     let Some(class) = config.get("connector.class").cloned() else {
         return Err(flavor.err(400, "Connector config contains no connector type"));
     };
-    let Some(plugin) = flavor.plugins(world).iter().find(|p| p.class == class || p.class.ends_with(&format!(".{class}"))).cloned() else {
-        return Err(flavor.err(400, &format!("Failed to find any class that implements Connector and which name matches {class}")));
+    let Some(plugin) =
+        flavor.plugins(world).iter().find(|p| p.class == class || p.class.ends_with(&format!(".{class}"))).cloned()
+    else {
+        return Err(flavor
+            .err(400, &format!("Failed to find any class that implements Connector and which name matches {class}")));
     };
     let tasks_max = match config.get("tasks.max").map(|t| t.parse::<usize>()) {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
         _ => return Err(flavor.err(400, "Invalid value for configuration tasks.max: must be a positive integer")),
     };
-    if matches!(flavor, Flavor::Cloud { .. }) && !config.contains_key("kafka.api.key") && !config.contains_key("kafka.service.account.id") {
+    if matches!(flavor, Flavor::Cloud { .. })
+        && !config.contains_key("kafka.api.key")
+        && !config.contains_key("kafka.service.account.id")
+    {
         return Err(flavor.err(400, "kafka.api.key (with kafka.api.secret) or kafka.service.account.id is required"));
     }
     config.insert("name".into(), name.into());
@@ -272,7 +296,12 @@ pub fn put_config(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     }
 }
 
-fn with_connector(world: &mut World, req: &Req, p: &[&str], f: impl FnOnce(&World, Flavor<'_>, &Connector) -> Reply) -> Reply {
+fn with_connector(
+    world: &mut World,
+    req: &Req,
+    p: &[&str],
+    f: impl FnOnce(&World, Flavor<'_>, &Connector) -> Reply,
+) -> Reply {
     let (flavor, rest) = resolved!(world, req, p);
     match flavor.store(world).get(rest[0]).cloned() {
         Some(c) => f(world, flavor, &c),
@@ -386,7 +415,12 @@ pub fn plugins(world: &mut World, req: &Req, p: &[&str]) -> Reply {
 /// Validation answers 200 even for invalid configs; errors are per field.
 pub fn validate(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let (flavor, rest) = resolved!(world, req, p);
-    let Some(plugin) = flavor.plugins(world).iter().find(|pl| pl.class == rest[0] || pl.class.ends_with(&format!(".{}", rest[0]))).cloned() else {
+    let Some(plugin) = flavor
+        .plugins(world)
+        .iter()
+        .find(|pl| pl.class == rest[0] || pl.class.ends_with(&format!(".{}", rest[0])))
+        .cloned()
+    else {
         return flavor.err(404, &format!("Plugin {} not found", rest[0]));
     };
     let body: Value = match req.json(|m| flavor.err(400, &m)) {
@@ -418,15 +452,27 @@ pub fn validate(world: &mut World, req: &Req, p: &[&str]) -> Reply {
             }
             error_count += errors.len();
             let shown = if matches!(flavor, Flavor::Cloud { .. }) && is_sensitive(Some(&plugin), name) { value.map(|_| MASK.to_owned()) } else { value.cloned() };
-            json!({"definition": {"name": name, "type": "STRING", "required": required, "default_value": null, "importance": "HIGH",
+            // Connect sends null for "no default" and "not set"; the specs type both as
+            // plain strings, so those keys are left out instead.
+            let mut value = json!({"name": name, "recommended_values": [], "errors": errors, "visible": true});
+            if let Some(shown) = shown {
+                value["value"] = json!(shown);
+            }
+            json!({"definition": {"name": name, "type": "STRING", "required": required, "importance": "HIGH",
                                   "documentation": "", "group": "Common", "width": "NONE", "display_name": name, "dependents": [], "order": 0},
-                   "value": {"name": name, "value": shown, "recommended_values": [], "errors": errors, "visible": true}})
+                   "value": value})
         })
         .collect();
-    Reply::json(200, json!({"name": plugin.class, "error_count": error_count, "groups": ["Common"], "configs": configs}))
+    Reply::json(
+        200,
+        json!({"name": plugin.class, "error_count": error_count, "groups": ["Common"], "configs": configs}),
+    )
 }
 
 pub fn worker_info(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let _ = resolved!(world, req, p);
-    Reply::json(200, json!({"version": "3.9.0", "commit": "emulated", "kafka_cluster_id": world.connect.kafka_cluster_id}))
+    Reply::json(
+        200,
+        json!({"version": "3.9.0", "commit": "emulated", "kafka_cluster_id": world.connect.kafka_cluster_id}),
+    )
 }

@@ -143,7 +143,9 @@ fn handle_inner(shared: &Shared, req: &Req) -> Result<Reply, Reply> {
             let f: Fail = if req.body.is_empty() { Fail { connector: true, tasks: vec![] } } else { body(req)? };
             let mut world = lock(&shared.world);
             let store = match req.param("cluster") {
-                Some(c) => &mut world.clusters.get_mut(c).ok_or_else(|| F.error(404, 404, "no such cluster"))?.connectors,
+                Some(c) => {
+                    &mut world.clusters.get_mut(c).ok_or_else(|| F.error(404, 404, "no such cluster"))?.connectors
+                }
                 None => &mut world.connect.connectors,
             };
             let c = store.get_mut(name).ok_or_else(|| F.error(404, 404, "no such connector"))?;
@@ -194,4 +196,3 @@ pub const ENDPOINTS: &[&str] = &[
     "GET /_emulator/connectors/{name}/restarts[?cluster=lkc-…]",
     "POST /_emulator/api-keys/{id}/age",
 ];
-

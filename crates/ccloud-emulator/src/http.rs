@@ -29,7 +29,14 @@ impl Req {
                 (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
             })
             .collect();
-        Self { method: method.to_owned(), path: path.to_owned(), segments, query, basic: authorization.and_then(parse_basic), body }
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            segments,
+            query,
+            basic: authorization.and_then(parse_basic),
+            body,
+        }
     }
 
     /// The first value of a query parameter.
@@ -66,12 +73,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -127,7 +135,9 @@ impl Family {
     /// An error reply in this family's shape. Kafka REST codes may be five-digit.
     pub fn error(self, status: u16, code: u32, message: &str) -> Reply {
         match self {
-            Self::Kafka | Self::Connect | Self::Control => Reply::json(status, json!({"error_code": code, "message": message})),
+            Self::Kafka | Self::Connect | Self::Control => {
+                Reply::json(status, json!({"error_code": code, "message": message}))
+            }
             Self::Cloud => Reply::json(
                 status,
                 json!({"errors": [{"id": format!("req-{status}-{code}"), "status": status.to_string(), "code": reason(status), "title": reason(status), "detail": message}]}),
@@ -181,6 +191,12 @@ mod tests {
         assert_eq!(r.params("expand"), ["status", "info"]);
         assert_eq!(r.param("x"), Some("1 2"));
         assert_eq!(r.basic, Some(("key".into(), "sec:ret".into())));
+    }
+
+    #[test]
+    fn percent_decoding_never_panics() {
+        assert_eq!(percent_decode("a%2Fb%zz%"), "a/b%zz%");
+        assert_eq!(percent_decode("%é%C3%A9"), "%éé");
     }
 
     #[test]

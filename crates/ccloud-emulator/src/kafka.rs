@@ -116,7 +116,9 @@ pub fn create_topic(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     };
     let name = body.topic_name;
     if !valid_topic_name(&name) {
-        return bad(&format!("Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"));
+        return bad(&format!(
+            "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+        ));
     }
     if c.topics.contains_key(&name) {
         return bad(&format!("Topic '{name}' already exists."));

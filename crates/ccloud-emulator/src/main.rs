@@ -52,10 +52,14 @@ fn main() -> Result<()> {
     }
     let runtime = builder.enable_all().build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
+        let listener =
+            tokio::net::TcpListener::bind(cli.listen).await.with_context(|| format!("binding {}", cli.listen))?;
         let addr = listener.local_addr()?;
         world.base_url = format!("http://{addr}");
-        eprintln!("{}", serde_json::json!({"level": "info", "msg": "ccloud-emulator listening", "url": world.base_url}));
+        eprintln!(
+            "{}",
+            serde_json::json!({"level": "info", "msg": "ccloud-emulator listening", "url": world.base_url})
+        );
         let shared = Arc::new(Shared::new(world, seed, Latency { ms: cli.latency_ms, routes: Vec::new() }, cli.quiet));
         serve(listener, shared, async {
             let _ = tokio::signal::ctrl_c().await;

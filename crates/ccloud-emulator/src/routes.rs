@@ -107,10 +107,10 @@ impl Router {
             if *method != req.method {
                 continue;
             }
-            if family == Family::Cloud {
-                if let Err(e) = cloud::authorize(world, req) {
-                    return (e, pattern.clone());
-                }
+            if family == Family::Cloud
+                && let Err(e) = cloud::authorize(world, req)
+            {
+                return (e, pattern.clone());
             }
             return (handler(world, req, &params), pattern.clone());
         }

@@ -171,26 +171,49 @@ impl StateFile {
         }
         let now = world.now();
         for pair in self.cloud_api_keys {
-            world.api_keys.insert(pair.key.clone(), key(pair.key, pair.secret, "u-admin".into(), None, "org admin key", now));
+            world
+                .api_keys
+                .insert(pair.key.clone(), key(pair.key, pair.secret, "u-admin".into(), None, "org admin key", now));
         }
         for sa in self.service_accounts {
             let id = sa.id.unwrap_or_else(|| world.new_id("sa", |_| false));
-            let account = ServiceAccount { id: id.clone(), display_name: sa.name, description: sa.description, created_at: now, updated_at: now };
+            let account = ServiceAccount {
+                id: id.clone(),
+                display_name: sa.name,
+                description: sa.description,
+                created_at: now,
+                updated_at: now,
+            };
             world.service_accounts.insert(id, account);
         }
         for env in self.environments {
             let env_id = env.id.unwrap_or_else(|| world.new_id("env", |_| false));
-            world.environments.insert(env_id.clone(), Environment { id: env_id.clone(), display_name: env.name, created_at: now });
+            world
+                .environments
+                .insert(env_id.clone(), Environment { id: env_id.clone(), display_name: env.name, created_at: now });
             if let Some(sr) = env.schema_registry {
                 let id = sr.id.unwrap_or_else(|| world.new_id("lsrc", |_| false));
-                world.schema_registries.insert(id.clone(), SchemaRegistry { id, environment: env_id.clone(), cloud: sr.cloud, region: sr.region });
+                world.schema_registries.insert(
+                    id.clone(),
+                    SchemaRegistry { id, environment: env_id.clone(), cloud: sr.cloud, region: sr.region },
+                );
             }
             for c in env.clusters {
                 let id = c.id.unwrap_or_else(|| world.new_id("lkc", |_| false));
                 let topics = c
                     .topics
                     .into_iter()
-                    .map(|t| (t.name, Topic { partitions: t.partitions, replication_factor: 3, internal: false, configs: t.configs }))
+                    .map(|t| {
+                        (
+                            t.name,
+                            Topic {
+                                partitions: t.partitions,
+                                replication_factor: 3,
+                                internal: false,
+                                configs: t.configs,
+                            },
+                        )
+                    })
                     .collect();
                 let cluster = Cluster {
                     id: id.clone(),
@@ -228,8 +251,25 @@ impl StateFile {
     }
 }
 
-fn key(id: String, secret: String, owner: String, resource: Option<String>, description: &str, now: std::time::SystemTime) -> ApiKey {
-    ApiKey { id, secret, owner, resource, display_name: String::new(), description: description.into(), created_at: now, updated_at: now, active_from: now }
+fn key(
+    id: String,
+    secret: String,
+    owner: String,
+    resource: Option<String>,
+    description: &str,
+    now: std::time::SystemTime,
+) -> ApiKey {
+    ApiKey {
+        id,
+        secret,
+        owner,
+        resource,
+        display_name: String::new(),
+        description: description.into(),
+        created_at: now,
+        updated_at: now,
+        active_from: now,
+    }
 }
 
 fn resolve_owner(world: &World, owner: &str) -> Result<String, StateError> {
@@ -248,12 +288,9 @@ fn resolve_resource(world: &World, resource: &str) -> Result<String, StateError>
     if world.clusters.contains_key(resource) || world.schema_registries.contains_key(resource) {
         return Ok(resource.into());
     }
-    world
-        .clusters
-        .values()
-        .find(|c| c.display_name == resource)
-        .map(|c| c.id.clone())
-        .ok_or_else(|| StateError::Invalid(format!("api key resource {resource:?} is not a cluster or Schema Registry")))
+    world.clusters.values().find(|c| c.display_name == resource).map(|c| c.id.clone()).ok_or_else(|| {
+        StateError::Invalid(format!("api key resource {resource:?} is not a cluster or Schema Registry"))
+    })
 }
 
 /// A world with no resources, the default plugins and the given seed.
@@ -292,8 +329,18 @@ fn plugin(class: &str, kind: &str, required: &[&str], sensitive: &[&str]) -> Plu
 
 fn default_worker_plugins() -> Vec<Plugin> {
     vec![
-        plugin("io.confluent.connect.jdbc.JdbcSourceConnector", "source", &["connection.url"], &["connection.password"]),
-        plugin("io.confluent.connect.jdbc.JdbcSinkConnector", "sink", &["connection.url", "topics"], &["connection.password"]),
+        plugin(
+            "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "source",
+            &["connection.url"],
+            &["connection.password"],
+        ),
+        plugin(
+            "io.confluent.connect.jdbc.JdbcSinkConnector",
+            "sink",
+            &["connection.url", "topics"],
+            &["connection.password"],
+        ),
         plugin("org.apache.kafka.connect.file.FileStreamSourceConnector", "source", &["topic"], &[]),
         plugin("org.apache.kafka.connect.file.FileStreamSinkConnector", "sink", &["topics"], &[]),
         plugin("org.apache.kafka.connect.mirror.MirrorSourceConnector", "source", &["source.cluster.alias"], &[]),

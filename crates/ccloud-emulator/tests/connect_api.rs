@@ -16,10 +16,17 @@ fn self_managed_upsert_expand_and_lifecycle() {
     assert_eq!(req(u, "PUT", "/connectors/jdbc/config", None, Some(jdbc("a"))).status, 201);
     assert_eq!(req(u, "PUT", "/connectors/jdbc/config", None, Some(jdbc("b"))).status, 200);
     let config = req(u, "GET", "/connectors/jdbc/config", None, None).body;
-    assert_eq!((config["connection.url"].clone(), config["name"].clone(), config["connection.password"].clone()), (json!("b"), json!("jdbc"), json!("pw")));
-    let mismatch = req(u, "PUT", "/connectors/jdbc/config", None, Some(json!({"name": "other", "connector.class": "x"})));
+    assert_eq!(
+        (config["connection.url"].clone(), config["name"].clone(), config["connection.password"].clone()),
+        (json!("b"), json!("jdbc"), json!("pw"))
+    );
+    let mismatch =
+        req(u, "PUT", "/connectors/jdbc/config", None, Some(json!({"name": "other", "connector.class": "x"})));
     assert_eq!(mismatch.status, 400);
-    assert_eq!(req(u, "PUT", "/connectors/x/config", None, Some(json!({"connector.class": "com.example.Nope"}))).status, 400);
+    assert_eq!(
+        req(u, "PUT", "/connectors/x/config", None, Some(json!({"connector.class": "com.example.Nope"}))).status,
+        400
+    );
     let expanded = req(u, "GET", "/connectors?expand=status&expand=info", None, None).body;
     assert_eq!(expanded["jdbc"]["status"]["connector"]["state"], "RUNNING");
     assert_eq!(expanded["jdbc"]["info"]["tasks"].as_array().unwrap().len(), 2);
@@ -27,7 +34,9 @@ fn self_managed_upsert_expand_and_lifecycle() {
     let dup = req(u, "POST", "/connectors", None, Some(json!({"name": "jdbc", "config": jdbc("c")})));
     assert_eq!(dup.status, 409);
 
-    let state = |name: &str| req(u, "GET", &format!("/connectors/{name}/status"), None, None).body["connector"]["state"].clone();
+    let state = |name: &str| {
+        req(u, "GET", &format!("/connectors/{name}/status"), None, None).body["connector"]["state"].clone()
+    };
     assert_eq!(req(u, "PUT", "/connectors/jdbc/pause", None, None).status, 202);
     assert_eq!(state("jdbc"), "PAUSED");
     assert_eq!(req(u, "PUT", "/connectors/jdbc/resume", None, None).status, 202);
@@ -37,7 +46,10 @@ fn self_managed_upsert_expand_and_lifecycle() {
 
     req(u, "POST", "/_emulator/connectors/jdbc/fail", None, Some(json!({"tasks": [1]})));
     let status = req(u, "GET", "/connectors/jdbc/status", None, None).body;
-    assert_eq!((status["tasks"][0]["state"].clone(), status["tasks"][1]["state"].clone()), (json!("RUNNING"), json!("FAILED")));
+    assert_eq!(
+        (status["tasks"][0]["state"].clone(), status["tasks"][1]["state"].clone()),
+        (json!("RUNNING"), json!("FAILED"))
+    );
     assert!(status["tasks"][1]["trace"].is_string());
     let restarted = req(u, "POST", "/connectors/jdbc/restart?includeTasks=true&onlyFailed=true", None, None);
     assert_eq!(restarted.status, 202);
@@ -67,11 +79,23 @@ fn rebalance_answers_409_to_writes_only() {
 fn validation_reports_per_field_errors() {
     let emu = start();
     let u = &emu.url;
-    let v = req(u, "PUT", "/connector-plugins/JdbcSourceConnector/config/validate", None,
-        Some(json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "name": "j", "tasks.max": "0"})));
+    let v = req(
+        u,
+        "PUT",
+        "/connector-plugins/JdbcSourceConnector/config/validate",
+        None,
+        Some(
+            json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "name": "j", "tasks.max": "0"}),
+        ),
+    );
     assert_eq!(v.status, 200);
     assert_eq!(v.body["error_count"], 2);
-    let errors: Vec<String> = v.body["configs"].as_array().unwrap().iter().flat_map(|c| c["value"]["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned())).collect();
+    let errors: Vec<String> = v.body["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["value"]["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()))
+        .collect();
     assert!(errors.iter().any(|e| e.contains("connection.url")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("tasks.max")), "{errors:?}");
     let plugins = req(u, "GET", "/connector-plugins", None, None).body;
@@ -91,14 +115,22 @@ fn cloud_connectors_mask_secrets_and_use_cloud_shapes() {
     assert_eq!(got["kafka.api.secret"], "****************");
     assert_eq!(got["kafka.topic"], "pageviews");
     assert!(got.get("kafka.endpoint").is_some(), "server-added keys appear");
-    assert!(!req(u, "GET", &format!("{base}/connectors?expand=info,status"), Some(CLOUD), None).body.to_string().contains("very-secret"));
+    assert!(
+        !req(u, "GET", &format!("{base}/connectors?expand=info,status"), Some(CLOUD), None)
+            .body
+            .to_string()
+            .contains("very-secret")
+    );
     let no_creds = json!({"connector.class": "DatagenSource", "kafka.topic": "x"});
     let err = req(u, "PUT", &format!("{base}/connectors/x/config"), Some(CLOUD), Some(no_creds));
     assert_eq!((err.status, err.body["error"]["code"].clone()), (400, json!(400)));
     assert_eq!(req(u, "PUT", &format!("{base}/connectors/dg/pause"), Some(CLOUD), None).status, 202);
     let deleted = req(u, "DELETE", &format!("{base}/connectors/dg"), Some(CLOUD), None);
     assert_eq!((deleted.status, deleted.body.clone()), (200, json!({"error": null})));
-    assert_eq!(req(u, "GET", "/connect/v1/environments/env-x/clusters/lkc-orders1/connectors", Some(CLOUD), None).status, 404);
+    assert_eq!(
+        req(u, "GET", "/connect/v1/environments/env-x/clusters/lkc-orders1/connectors", Some(CLOUD), None).status,
+        404
+    );
 }
 
 #[test]
@@ -107,9 +139,16 @@ fn new_cloud_connectors_provision_first() {
     let u = &emu.url;
     req(u, "PUT", "/_emulator/behaviour", None, Some(json!({"provisioning_ms": 3_600_000})));
     let base = "/connect/v1/environments/env-sodev1/clusters/lkc-orders1";
-    let config = json!({"connector.class": "DatagenSource", "kafka.api.key": "K", "kafka.api.secret": "S", "kafka.topic": "p"});
+    let config =
+        json!({"connector.class": "DatagenSource", "kafka.api.key": "K", "kafka.api.secret": "S", "kafka.topic": "p"});
     req(u, "PUT", &format!("{base}/connectors/dg/config"), Some(CLOUD), Some(config));
-    assert_eq!(req(u, "GET", &format!("{base}/connectors/dg/status"), Some(CLOUD), None).body["connector"]["state"], "PROVISIONING");
+    assert_eq!(
+        req(u, "GET", &format!("{base}/connectors/dg/status"), Some(CLOUD), None).body["connector"]["state"],
+        "PROVISIONING"
+    );
     req(u, "POST", "/_emulator/clock", None, Some(json!({"seconds": 3601})));
-    assert_eq!(req(u, "GET", &format!("{base}/connectors/dg/status"), Some(CLOUD), None).body["connector"]["state"], "RUNNING");
+    assert_eq!(
+        req(u, "GET", &format!("{base}/connectors/dg/status"), Some(CLOUD), None).body["connector"]["state"],
+        "RUNNING"
+    );
 }

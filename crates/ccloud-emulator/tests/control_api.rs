@@ -12,16 +12,40 @@ const T: &str = "/kafka/v3/clusters/lkc-orders1/topics";
 fn status_faults_before_and_after_the_write() {
     let emu = start();
     let u = &emu.url;
-    req(u, "POST", "/_emulator/faults", None, Some(json!({"method": "POST", "path": "/kafka/v3/clusters/*/topics", "times": 1, "action": {"type": "status", "status": 429, "retry_after": 3}})));
+    req(
+        u,
+        "POST",
+        "/_emulator/faults",
+        None,
+        Some(
+            json!({"method": "POST", "path": "/kafka/v3/clusters/*/topics", "times": 1, "action": {"type": "status", "status": 429, "retry_after": 3}}),
+        ),
+    );
     let throttled = req(u, "POST", T, Some(KAFKA), Some(json!({"topic_name": "a"})));
     assert_eq!((throttled.status, throttled.header("Retry-After")), (429, Some("3")));
     assert_eq!(throttled.body["error_code"], 429);
-    assert_eq!(req(u, "GET", &format!("{T}/a"), Some(KAFKA), None).status, 404, "a fault before the write changes nothing");
+    assert_eq!(
+        req(u, "GET", &format!("{T}/a"), Some(KAFKA), None).status,
+        404,
+        "a fault before the write changes nothing"
+    );
     assert_eq!(req(u, "POST", T, Some(KAFKA), Some(json!({"topic_name": "a"}))).status, 201, "the rule struck once");
 
-    req(u, "POST", "/_emulator/faults", None, Some(json!({"method": "POST", "path": "/kafka/**", "when": "after", "times": 1, "action": {"type": "status", "status": 500}})));
+    req(
+        u,
+        "POST",
+        "/_emulator/faults",
+        None,
+        Some(
+            json!({"method": "POST", "path": "/kafka/**", "when": "after", "times": 1, "action": {"type": "status", "status": 500}}),
+        ),
+    );
     assert_eq!(req(u, "POST", T, Some(KAFKA), Some(json!({"topic_name": "b"}))).status, 500);
-    assert_eq!(req(u, "GET", &format!("{T}/b"), Some(KAFKA), None).status, 200, "a fault after the write hides a change that happened");
+    assert_eq!(
+        req(u, "GET", &format!("{T}/b"), Some(KAFKA), None).status,
+        200,
+        "a fault after the write hides a change that happened"
+    );
     let rules = req(u, "GET", "/_emulator/faults", None, None).body;
     assert_eq!((rules[0]["hits"].clone(), rules[1]["hits"].clone()), (json!(1), json!(1)));
     assert_eq!(req(u, "DELETE", "/_emulator/faults", None, None).status, 204);
@@ -31,12 +55,21 @@ fn status_faults_before_and_after_the_write() {
 fn dropped_connections_and_cloud_error_shapes() {
     let emu = start();
     let u = &emu.url;
-    req(u, "POST", "/_emulator/faults", None, Some(json!([
-        {"path": "/iam/v2/api-keys", "method": "POST", "times": 1, "when": "after", "action": {"type": "drop"}},
-        {"path": "/org/v2/environments", "times": 1, "action": {"type": "status", "status": 503}}
-    ])));
+    req(
+        u,
+        "POST",
+        "/_emulator/faults",
+        None,
+        Some(json!([
+            {"path": "/iam/v2/api-keys", "method": "POST", "times": 1, "when": "after", "action": {"type": "drop"}},
+            {"path": "/org/v2/environments", "times": 1, "action": {"type": "status", "status": 503}}
+        ])),
+    );
     let body = json!({"spec": {"owner": {"id": "sa-platform"}, "resource": {"id": "lkc-orders1"}}});
-    assert!(call(u, "POST", "/iam/v2/api-keys", Some(CLOUD), Some(body)).is_err(), "the connection is closed without a reply");
+    assert!(
+        call(u, "POST", "/iam/v2/api-keys", Some(CLOUD), Some(body)).is_err(),
+        "the connection is closed without a reply"
+    );
     let keys = req(u, "GET", "/iam/v2/api-keys?spec.owner=sa-platform", Some(CLOUD), None);
     assert_eq!(keys.body["data"].as_array().unwrap().len(), 2, "the key was minted before the drop");
     let unavailable = req(u, "GET", "/org/v2/environments", Some(CLOUD), None);
@@ -92,6 +125,7 @@ fn request_log_counters_and_reset() {
 fn state_file_errors_are_clear() {
     use ccloud_emulator::statefile::StateFile;
     assert!(StateFile::parse("environments: [{name: a, colour: red}]").is_err(), "unknown keys are rejected");
-    let bad_owner = StateFile::parse("api_keys: [{key: k, secret: s, owner: ghost, resource: lkc-x}]").unwrap().into_world();
+    let bad_owner =
+        StateFile::parse("api_keys: [{key: k, secret: s, owner: ghost, resource: lkc-x}]").unwrap().into_world();
     assert!(bad_owner.unwrap_err().to_string().contains("ghost"));
 }

@@ -23,18 +23,26 @@ pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
-pub fn call(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> Result<Reply, ureq::Error> {
+pub fn call(
+    url: &str,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<Value>,
+) -> Result<Reply, ureq::Error> {
     let mut builder = ureq::http::Request::builder().method(method).uri(format!("{url}{path}"));
     if let Some((k, s)) = auth {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"));
         builder = builder.header("Authorization", format!("Basic {token}"));
     }
     let mut response = match body {
-        Some(b) => agent().run(builder.header("Content-Type", "application/json").body(serde_json::to_vec(&b).unwrap()).unwrap())?,
+        Some(b) => agent()
+            .run(builder.header("Content-Type", "application/json").body(serde_json::to_vec(&b).unwrap()).unwrap())?,
         None => agent().run(builder.body(()).unwrap())?,
     };
     let status = response.status().as_u16();
-    let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned())).collect();
+    let headers =
+        response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned())).collect();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
     Ok(Reply { status, body, headers })
