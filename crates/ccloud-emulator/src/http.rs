@@ -75,7 +75,7 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(())
+            && let Ok(b) = hex_byte(&bytes[i + 1..i + 3])
         {
             out.push(b);
             i += 3;
@@ -85,6 +85,10 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_byte(digits: &[u8]) -> Result<u8, ()> {
+    std::str::from_utf8(digits).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(())
 }
 
 /// A reply before it is written.
