@@ -89,7 +89,8 @@ mod tests {
 
     #[test]
     fn broken_json_reports_both_errors() {
-        let err = from_json_or_yaml::<Value>("{\"a\": }").unwrap_err().to_string();
+        // `{"a": }` would be valid YAML (a null value); this is broken in both syntaxes.
+        let err = from_json_or_yaml::<Value>("{\"a\": [}").unwrap_err().to_string();
         assert!(err.contains("as JSON"), "{err}");
     }
 
