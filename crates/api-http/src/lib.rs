@@ -1,0 +1,253 @@
+//! JSON over HTTP for the API clients.
+//!
+//! Policy (from Confluent's guidance and its Terraform provider): retry 429 and
+//! 500/502/503/504 (never 501), honour `Retry-After` (else capped exponential backoff
+//! with full jitter), retry dropped connections and timeouts for idempotent calls, and
+//! never run past the hook's deadline. Creates that must not be repeated blindly use
+//! [`Retry::ThrottleOnly`]: a 429 means nothing happened, anything else may have.
+
+mod secret;
+
+pub use secret::{Credentials, Secret};
+
+use serde_json::Value;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Which failures a request may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Idempotent: 429, 5xx (not 501), dropped connections and timeouts.
+    Transient,
+    /// Not idempotent: only 429, which guarantees the request was not processed.
+    ThrottleOnly,
+    /// Exactly one attempt.
+    Never,
+}
+
+/// Backoff settings.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 6, base: Duration::from_millis(200), cap: Duration::from_secs(10) }
+    }
+}
+
+/// A response with a 2xx status.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// `Null` when the body was empty.
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A failed request, after any retries. Never contains credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    #[error("{method} {path}: HTTP {status}: {message}")]
+    Status { method: String, path: String, status: u16, message: String, body: Value, retry_after: Option<u64> },
+    #[error("{method} {path}: {message}")]
+    Transport { method: String, path: String, message: String },
+    #[error("{method} {path}: the run's deadline was reached")]
+    Deadline { method: String, path: String },
+    #[error("{method} {path}: response is not JSON: {message}")]
+    Decode { method: String, path: String, message: String },
+}
+
+impl HttpError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether running again later can succeed (shell-operator should retry the hook).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => transient_status(*status),
+            Self::Transport { .. } | Self::Deadline { .. } => true,
+            Self::Decode { .. } => false,
+        }
+    }
+
+    /// The API's own message (`message`, `detail` or `error.message`), for reports.
+    pub fn api_message(&self) -> String {
+        match self {
+            Self::Status { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A client for one base URL and one set of credentials.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    auth: Option<String>,
+    policy: RetryPolicy,
+    deadline: Instant,
+    requests: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// `deadline`: no attempt starts, and no backoff sleeps, past it.
+    pub fn new(base: &str, credentials: Option<&Credentials>, deadline: Instant) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .max_idle_connections_per_host(64)
+            .user_agent(concat!("ccops/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Self {
+            agent,
+            base: base.trim_end_matches('/').to_owned(),
+            auth: credentials.map(Credentials::header),
+            policy: RetryPolicy::default(),
+            deadline,
+            requests: AtomicU64::new(0),
+            rng: Mutex::new(fastrand::Rng::new()),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn get(&self, path: &str) -> Result<Response, HttpError> {
+        self.request("GET", path, None, Retry::Transient)
+    }
+
+    /// Sends a request; non-2xx statuses are errors (after retries where allowed).
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>, retry: Retry) -> Result<Response, HttpError> {
+        let mut attempt = 0;
+        loop {
+            if Instant::now() >= self.deadline {
+                return Err(HttpError::Deadline { method: method.into(), path: path.into() });
+            }
+            attempt += 1;
+            let result = self.once(method, path, body);
+            let retryable = match (&result, retry) {
+                (Ok(_), _) | (_, Retry::Never) => false,
+                (Err(HttpError::Status { status: 429, .. }), _) => true,
+                (Err(e), Retry::Transient) => e.is_transient(),
+                (Err(_), Retry::ThrottleOnly) => false,
+            };
+            if !retryable || attempt >= self.policy.max_attempts {
+                return result;
+            }
+            let wait = self.backoff(attempt, result.as_ref().err());
+            if Instant::now() + wait >= self.deadline {
+                return result;
+            }
+            tracing::debug!(method, path, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn backoff(&self, attempt: u32, error: Option<&HttpError>) -> Duration {
+        if let Some(HttpError::Status { retry_after: Some(secs), .. }) = error {
+            return Duration::from_secs(*secs).min(self.policy.cap * 3);
+        }
+        let ceiling = self.policy.base.saturating_mul(1 << attempt.min(16)).min(self.policy.cap);
+        let mut rng = self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        ceiling.mul_f64(rng.f64())
+    }
+
+    fn once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Response, HttpError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let url = format!("{}{path}", self.base);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
+        if let Some(auth) = &self.auth {
+            builder = builder.header("Authorization", auth);
+        }
+        let transport = |e: &dyn std::fmt::Display| HttpError::Transport {
+            method: method.into(),
+            path: path.into(),
+            message: e.to_string(),
+        };
+        let sent = match body {
+            Some(b) => {
+                let bytes = serde_json::to_vec(b).unwrap_or_default();
+                let req = builder.header("Content-Type", "application/json").body(bytes).map_err(|e| transport(&e))?;
+                self.agent.run(req)
+            }
+            None => self.agent.run(builder.body(()).map_err(|e| transport(&e))?),
+        };
+        let mut response = sent.map_err(|e| transport(&e))?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let text =
+            response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| transport(&e))?;
+        let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text) };
+        if (200..300).contains(&status) {
+            let body = parsed.map_err(|e| HttpError::Decode {
+                method: method.into(),
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+            return Ok(Response { status, body, headers });
+        }
+        let body = parsed.unwrap_or(Value::Null);
+        let retry_after = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, v)| v.trim().parse().ok());
+        Err(HttpError::Status {
+            method: method.into(),
+            path: path.into(),
+            status,
+            message: error_message(&body, status),
+            body,
+            retry_after,
+        })
+    }
+}
+
+/// The human message of any of the four error shapes.
+fn error_message(body: &Value, status: u16) -> String {
+    let candidates =
+        [&body["message"], &body["errors"][0]["detail"], &body["error"]["message"], &body["errors"][0]["title"]];
+    candidates.iter().find_map(|v| v.as_str()).map_or_else(|| format!("status {status}"), str::to_owned)
+}
