@@ -59,16 +59,31 @@ impl Response {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum HttpError {
     #[error("{method} {path}: HTTP {status}: {message}")]
-    Status { method: String, path: String, status: u16, message: String, body: Value, retry_after: Option<u64> },
+    Status {
+        method: &'static str,
+        path: String,
+        status: u16,
+        /// The API's own code when it has one (Kafka REST: 40002, 40403, …).
+        error_code: Option<i64>,
+        message: String,
+        retry_after: Option<u64>,
+    },
     #[error("{method} {path}: {message}")]
-    Transport { method: String, path: String, message: String },
+    Transport { method: &'static str, path: String, message: String },
     #[error("{method} {path}: the run's deadline was reached")]
-    Deadline { method: String, path: String },
+    Deadline { method: &'static str, path: String },
     #[error("{method} {path}: response is not JSON: {message}")]
-    Decode { method: String, path: String, message: String },
+    Decode { method: &'static str, path: String, message: String },
 }
 
 impl HttpError {
+    pub fn error_code(&self) -> Option<i64> {
+        match self {
+            Self::Status { error_code, .. } => *error_code,
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Status { status, .. } => Some(*status),
@@ -156,11 +171,17 @@ impl Client {
     }
 
     /// Sends a request; non-2xx statuses are errors (after retries where allowed).
-    pub fn request(&self, method: &str, path: &str, body: Option<&Value>, retry: Retry) -> Result<Response, HttpError> {
+    pub fn request(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+    ) -> Result<Response, HttpError> {
         let mut attempt = 0;
         loop {
             if Instant::now() >= self.deadline {
-                return Err(HttpError::Deadline { method: method.into(), path: path.into() });
+                return Err(HttpError::Deadline { method, path: path.into() });
             }
             attempt += 1;
             let result = self.once(method, path, body);
@@ -191,18 +212,15 @@ impl Client {
         ceiling.mul_f64(rng.f64())
     }
 
-    fn once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Response, HttpError> {
+    fn once(&self, method: &'static str, path: &str, body: Option<&Value>) -> Result<Response, HttpError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
         if let Some(auth) = &self.auth {
             builder = builder.header("Authorization", auth);
         }
-        let transport = |e: &dyn std::fmt::Display| HttpError::Transport {
-            method: method.into(),
-            path: path.into(),
-            message: e.to_string(),
-        };
+        let transport =
+            |e: &dyn std::fmt::Display| HttpError::Transport { method, path: path.into(), message: e.to_string() };
         let sent = match body {
             Some(b) => {
                 let bytes = serde_json::to_vec(b).unwrap_or_default();
@@ -222,11 +240,7 @@ impl Client {
             response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| transport(&e))?;
         let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text) };
         if (200..300).contains(&status) {
-            let body = parsed.map_err(|e| HttpError::Decode {
-                method: method.into(),
-                path: path.into(),
-                message: e.to_string(),
-            })?;
+            let body = parsed.map_err(|e| HttpError::Decode { method, path: path.into(), message: e.to_string() })?;
             return Ok(Response { status, body, headers });
         }
         let body = parsed.unwrap_or(Value::Null);
@@ -234,12 +248,13 @@ impl Client {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
             .and_then(|(_, v)| v.trim().parse().ok());
+        let error_code = body["error_code"].as_i64().or_else(|| body["error"]["code"].as_i64());
         Err(HttpError::Status {
-            method: method.into(),
+            method,
             path: path.into(),
             status,
+            error_code,
             message: error_message(&body, status),
-            body,
             retry_after,
         })
     }

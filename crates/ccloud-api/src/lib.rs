@@ -174,8 +174,8 @@ impl CloudApi {
     }
 }
 
-fn decode(method: &str, path: &str) -> HttpError {
-    HttpError::Decode { method: method.into(), path: path.into(), message: "missing fields in the response".into() }
+fn decode(method: &'static str, path: &str) -> HttpError {
+    HttpError::Decode { method, path: path.into(), message: "missing fields in the response".into() }
 }
 
 fn cluster_from_json(c: &Value) -> Option<KafkaCluster> {
