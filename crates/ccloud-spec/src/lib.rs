@@ -74,7 +74,7 @@ pub struct SpecError {
 
 /// The Kafka cluster a declaration belongs to: environment name plus the
 /// (name, cloud, region) triple the original operator matched clusters by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClusterRef {
     pub environment: String,
     pub name: String,

@@ -1,0 +1,23 @@
+use clap::Parser;
+use hook_cli::HookArgs;
+
+/// shell-operator hook: Kafka topics from streaming-ops `destination=ccloud` ConfigMaps.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(flatten)]
+    hook: HookArgs,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let env = |k: &str| std::env::var(k).ok();
+    let namespace = hook_reconcile::own_namespace();
+    let binding = ccloud_topic::config::BindingSettings::from_env(env, &namespace);
+    let config = ccloud_topic::config::hook_config(&binding);
+    hook_cli::run_hook(&cli.hook, &config, |run| {
+        let settings = hook_reconcile::settings::Settings::from_env(env)?;
+        let options = ccloud_topic::Options::from_env(env, &namespace)?;
+        Ok(ccloud_topic::run(run, &settings, &options)?)
+    })
+}

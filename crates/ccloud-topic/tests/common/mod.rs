@@ -1,0 +1,168 @@
+//! Drives the real `ccloud-topic` binary against an in-process emulator.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub const KAFKA: (&str, &str) = ("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real");
+pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real");
+
+pub fn emulator() -> ccloud_emulator::Running {
+    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
+    let world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
+    ccloud_emulator::spawn(world, true).unwrap()
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ccloud-topic"))
+}
+
+/// The environment a deployment gives the hook, pointing at the emulator.
+pub fn env(url: &str) -> Vec<(String, String)> {
+    [
+        ("CONFLUENT_CLOUD_ENDPOINT", url),
+        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
+        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
+        ("KAFKA_API_KEY", KAFKA.0),
+        ("KAFKA_API_SECRET", KAFKA.1),
+        ("POD_NAMESPACE", "default"),
+        ("LOG_TYPE", "json"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+pub fn with(mut env: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env
+}
+
+/// A `destination=ccloud` ConfigMap declaring `topics` on the example cluster.
+pub fn configmap(name: &str, topics: Value) -> Value {
+    let envs = json!([{"name": "streaming-ops-dev", "kafka": [{"name": "microservices-orders", "cloud": "gcp", "region": "us-central1", "topic": topics}]}]);
+    json!({"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": name, "namespace": "default", "labels": {"destination": "ccloud"}},
+           "data": {"environments": envs.to_string()}})
+}
+
+/// Renders the start-up contexts for `manifests` with hookctl, as shell-operator would.
+pub fn contexts(manifests: &[Value]) -> Vec<Value> {
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let renderer = hookctl::render::Renderer::new(&config).unwrap();
+    renderer.startup(manifests).unwrap()
+}
+
+pub struct Run {
+    pub exit: i32,
+    pub operations: Vec<Value>,
+    pub metrics: Vec<Value>,
+    pub patch_text: String,
+}
+
+/// One hook run exactly as shell-operator makes it.
+pub fn run_hook(manifests: &[Value], env: &[(String, String)]) -> Run {
+    let result = hookctl::runner::run_once(&bin(), &contexts(manifests), env).unwrap();
+    Run {
+        exit: result.exit_code,
+        operations: result.operations.expect("valid object operations"),
+        metrics: result.metrics.expect("valid metrics").operations,
+        patch_text: result.patch_text,
+    }
+}
+
+/// A hand run with `--output json`; returns (exit, report).
+pub fn hand_run(manifests: &[Value], env: &[(String, String)], args: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx.json");
+    std::fs::write(&ctx, serde_json::to_vec(&contexts(manifests)).unwrap()).unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("--binding-context")
+        .arg(&ctx)
+        .args(["--output", "json"])
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), report, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+pub fn http(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut b = ureq::http::Request::builder().method(method).uri(format!("{url}{path}"));
+    if let Some((k, s)) = auth {
+        b = b.header(
+            "Authorization",
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))),
+        );
+    }
+    let mut r = match body {
+        Some(v) => agent
+            .run(b.header("Content-Type", "application/json").body(serde_json::to_vec(&v).unwrap()).unwrap())
+            .unwrap(),
+        None => agent.run(b.body(()).unwrap()).unwrap(),
+    };
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub fn topic(url: &str, name: &str) -> Option<Value> {
+    let (status, body) = http(url, "GET", &format!("/kafka/v3/clusters/lkc-orders1/topics/{name}"), Some(KAFKA), None);
+    (status == 200).then_some(body)
+}
+
+pub fn dynamic_configs(url: &str, name: &str) -> Value {
+    let (_, body) =
+        http(url, "GET", &format!("/kafka/v3/clusters/lkc-orders1/topics/{name}/configs"), Some(KAFKA), None);
+    let map: serde_json::Map<String, Value> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["source"] == "DYNAMIC_TOPIC_CONFIG")
+        .map(|c| (c["name"].as_str().unwrap().to_owned(), c["value"].clone()))
+        .collect();
+    Value::Object(map)
+}
+
+/// (total requests, writes) since the last call, then clears the log.
+pub fn requests(url: &str) -> (u64, u64) {
+    let (_, c) = http(url, "GET", "/_emulator/counters", None, None);
+    http(url, "DELETE", "/_emulator/requests", None, None);
+    (c["total"].as_u64().unwrap(), c["writes"].as_u64().unwrap())
+}
+
+pub fn fault(url: &str, rule: Value) {
+    let (status, _) = http(url, "POST", "/_emulator/faults", None, Some(rule));
+    assert_eq!(status, 200);
+}
+
+pub fn create_topic(url: &str, body: Value) {
+    let (status, _) = http(url, "POST", "/kafka/v3/clusters/lkc-orders1/topics", Some(KAFKA), Some(body));
+    assert_eq!(status, 201);
+}
+
+/// The dev ConfigMaps rendered by kubectl kustomize, or None outside CI without kubectl.
+pub fn streaming_ops_dev() -> Option<Vec<Value>> {
+    test_support::shared("streaming-ops-data/environments/dev/kustomization.yaml")?;
+    let out = match std::process::Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(test_support::testdata("streaming-ops-dev"))
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("kubectl is required in CI: {e}"),
+        Err(_) => return None,
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut objects = Vec::new();
+    hookctl::manifests::parse_into(&String::from_utf8(out.stdout).unwrap(), "kustomize", &mut objects).unwrap();
+    for o in &mut objects {
+        if o["metadata"]["namespace"].is_null() {
+            o["metadata"]["namespace"] = json!("default");
+        }
+    }
+    Some(objects)
+}
