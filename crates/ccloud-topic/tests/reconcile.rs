@@ -53,7 +53,7 @@ fn a_config_change_is_exactly_one_alter_and_partitions_grow() {
             {"name": "payments", "partitions": 6}
         ]),
     );
-    assert_eq!(run_hook(&[cm.clone()], &env(u)).exit, 0);
+    assert_eq!(run_hook(std::slice::from_ref(&cm), &env(u)).exit, 0);
     let (_, c) = http(u, "GET", "/_emulator/counters", None, None);
     assert_eq!(c["by_route"]["POST /kafka/v3/clusters/{cluster_id}/topics/{topic_name}/configs:alter"], 1);
     assert_eq!(c["by_route"]["PATCH /kafka/v3/clusters/{cluster_id}/topics/{topic_name}"], 1);
@@ -76,7 +76,7 @@ fn partition_decrease_and_bad_configs_are_refused_while_others_apply() {
             {"name": "fresh", "partitions": 2}
         ]),
     );
-    let (exit, report, _) = hand_run(&[cm.clone()], &env(u), &[]);
+    let (exit, report, _) = hand_run(std::slice::from_ref(&cm), &env(u), &[]);
     assert_eq!(exit, 0, "refusals are permanent: no retry");
     let refused: Vec<(String, String)> = report["result"]["clusters"][0]["refused"]
         .as_array()
@@ -118,11 +118,11 @@ fn deletion_needs_every_guard() {
         json!([{"name": "old", "delete": true}, {"name": "_internal", "delete": true}, {"name": "audit.log", "delete": true}]),
     );
     // A tombstone without ALLOW_DELETE.
-    hand_run(&[tombstones.clone()], &env(u), &[]);
+    hand_run(std::slice::from_ref(&tombstones), &env(u), &[]);
     assert!(topic(u, "old").is_some());
     // Too many deletions for the limit: none.
     let (_, report, _) = hand_run(
-        &[tombstones.clone()],
+        std::slice::from_ref(&tombstones),
         &with(env(u), &[("ALLOW_DELETE", "true"), ("MAX_DELETIONS_PER_RUN", "0")]),
         &[],
     );
@@ -216,7 +216,7 @@ fn transient_failures_that_remain_make_the_hook_fail_so_shell_operator_retries()
     let u = &emu.url;
     fault(u, json!({"method": "GET", "path": "/kafka/**", "action": {"type": "status", "status": 503}}));
     let cm = configmap("specs", json!([{"name": "a"}]));
-    let run = run_hook(&[cm.clone()], &with(env(u), &[("HOOK_DEADLINE", "3s")]));
+    let run = run_hook(std::slice::from_ref(&cm), &with(env(u), &[("HOOK_DEADLINE", "3s")]));
     assert_eq!(run.exit, 1);
     http(u, "DELETE", "/_emulator/faults", None, None);
     assert_eq!(run_hook(&[cm], &env(u)).exit, 0);
@@ -254,7 +254,7 @@ fn detailed_exit_code_is_zero_when_in_sync() {
     let emu = emulator();
     let u = &emu.url;
     let cm = configmap("specs", json!([{"name": "a", "partitions": 2}]));
-    run_hook(&[cm.clone()], &env(u));
+    run_hook(std::slice::from_ref(&cm), &env(u));
     let (exit, _, _) = hand_run(&[cm], &env(u), &["--dry-run", "--detailed-exitcode"]);
     assert_eq!(exit, 0);
 }
