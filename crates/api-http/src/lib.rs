@@ -40,6 +40,8 @@ impl Default for RetryPolicy {
     }
 }
 
+type Headers = Vec<(String, String)>;
+
 /// A response with a 2xx status.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -170,6 +172,12 @@ impl Client {
         self.request("GET", path, None, Retry::Transient)
     }
 
+    /// A GET whose body the caller decodes itself (large lists parsed into typed,
+    /// borrowed structs instead of a `Value` tree).
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, HttpError> {
+        self.with_retries("GET", path, Retry::Transient, || self.once_raw("GET", path, None).map(|(_, bytes)| bytes))
+    }
+
     /// Sends a request; non-2xx statuses are errors (after retries where allowed).
     pub fn request(
         &self,
@@ -178,13 +186,23 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Response, HttpError> {
+        self.with_retries(method, path, retry, || self.once(method, path, body))
+    }
+
+    fn with_retries<T>(
+        &self,
+        method: &'static str,
+        path: &str,
+        retry: Retry,
+        attempt_once: impl Fn() -> Result<T, HttpError>,
+    ) -> Result<T, HttpError> {
         let mut attempt = 0;
         loop {
             if Instant::now() >= self.deadline {
                 return Err(HttpError::Deadline { method, path: path.into() });
             }
             attempt += 1;
-            let result = self.once(method, path, body);
+            let result = attempt_once();
             let retryable = match (&result, retry) {
                 (Ok(_), _) | (_, Retry::Never) => false,
                 (Err(HttpError::Status { status: 429, .. }), _) => true,
@@ -213,6 +231,26 @@ impl Client {
     }
 
     fn once(&self, method: &'static str, path: &str, body: Option<&Value>) -> Result<Response, HttpError> {
+        let (headers, bytes) = self.once_raw(method, path, body)?;
+        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
+                method,
+                path: path.into(),
+                message: e.to_string(),
+            })?
+        };
+        Ok(Response { status: 200, body, headers })
+    }
+
+    /// One attempt; a 2xx gives the headers and the raw body, anything else an error.
+    fn once_raw(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(Headers, Vec<u8>), HttpError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
@@ -236,14 +274,12 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
-        let text =
-            response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| transport(&e))?;
-        let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text) };
+        let bytes =
+            response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_vec().map_err(|e| transport(&e))?;
         if (200..300).contains(&status) {
-            let body = parsed.map_err(|e| HttpError::Decode { method, path: path.into(), message: e.to_string() })?;
-            return Ok(Response { status, body, headers });
+            return Ok((headers, bytes));
         }
-        let body = parsed.unwrap_or(Value::Null);
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let retry_after = headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))

@@ -96,15 +96,20 @@ fn hex_byte(digits: &[u8]) -> Result<u8, ()> {
 pub struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// Pre-serialised JSON, for large lists built without a `Value` tree.
+    pub raw: Option<Vec<u8>>,
     pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
     pub fn json(status: u16, body: Value) -> Self {
-        Self { status, body: Some(body), headers: Vec::new() }
+        Self { status, body: Some(body), raw: None, headers: Vec::new() }
+    }
+    pub fn raw_json(status: u16, bytes: Vec<u8>) -> Self {
+        Self { status, body: None, raw: Some(bytes), headers: Vec::new() }
     }
     pub fn empty(status: u16) -> Self {
-        Self { status, body: None, headers: Vec::new() }
+        Self { status, body: None, raw: None, headers: Vec::new() }
     }
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));

@@ -209,18 +209,99 @@ pub fn list_topic_configs(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     }
 }
 
-/// Every config of every topic in one flat list.
+/// Every config of every topic in one flat list. On a large cluster this is the
+/// biggest response the hooks read, so it is serialised without a `Value` tree.
 pub fn list_all_topic_configs(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let base = base(world, p[0]);
     match cluster(world, req, p[0]) {
         Ok(c) => {
             let mut data = Vec::with_capacity(c.topics.len() * TOPIC_CONFIGS.len());
             for (name, t) in &c.topics {
-                data.extend(TOPIC_CONFIGS.iter().map(|(n, _, _)| config_json(&base, &c.id, name, n, t)));
+                data.extend(TOPIC_CONFIGS.iter().map(|(n, _, _)| WireConfig::new(&base, &c.id, name, n, t)));
             }
-            list("KafkaTopicConfigList", format!("{base}/topics/-/configs"), data)
+            let list = ConfigList {
+                kind: "KafkaTopicConfigList",
+                metadata: ListMeta { self_: format!("{base}/topics/-/configs"), next: None },
+                data,
+            };
+            Reply::raw_json(200, serde_json::to_vec(&list).unwrap_or_default())
         }
         Err(e) => e,
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ListMeta {
+    #[serde(rename = "self")]
+    self_: String,
+    next: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct ConfigList<'a> {
+    kind: &'static str,
+    metadata: ListMeta,
+    data: Vec<WireConfig<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct EntryMeta {
+    #[serde(rename = "self")]
+    self_: String,
+    resource_name: String,
+}
+
+#[derive(serde::Serialize)]
+struct Synonym<'a> {
+    name: &'a str,
+    value: &'a str,
+    source: &'static str,
+}
+
+/// The same document as `config_json`, typed.
+#[derive(serde::Serialize)]
+struct WireConfig<'a> {
+    kind: &'static str,
+    metadata: EntryMeta,
+    cluster_id: &'a str,
+    topic_name: &'a str,
+    name: &'a str,
+    value: &'a str,
+    is_default: bool,
+    is_read_only: bool,
+    is_sensitive: bool,
+    source: &'static str,
+    synonyms: Vec<Synonym<'a>>,
+}
+
+impl<'a> WireConfig<'a> {
+    fn new(base: &str, cluster: &'a str, topic: &'a str, name: &'a str, t: &'a Topic) -> Self {
+        let default = default_of(name).unwrap_or_default();
+        let (value, source) = match t.configs.get(name) {
+            Some(v) => (v.as_str(), "DYNAMIC_TOPIC_CONFIG"),
+            None => (default, "DEFAULT_CONFIG"),
+        };
+        let mut synonyms = Vec::with_capacity(2);
+        if source == "DYNAMIC_TOPIC_CONFIG" {
+            synonyms.push(Synonym { name, value, source });
+        }
+        synonyms.push(Synonym { name, value: default, source: "DEFAULT_CONFIG" });
+        Self {
+            kind: "KafkaTopicConfig",
+            metadata: EntryMeta {
+                self_: format!("{base}/topics/{topic}/configs/{name}"),
+                resource_name: format!("crn:///kafka={cluster}/topic={topic}/config={name}"),
+            },
+            cluster_id: cluster,
+            topic_name: topic,
+            name,
+            value,
+            is_default: source == "DEFAULT_CONFIG",
+            is_read_only: !TOPIC_CONFIGS.iter().any(|(n, _, e)| *n == name && *e),
+            is_sensitive: false,
+            source,
+            synonyms,
+        }
     }
 }
 

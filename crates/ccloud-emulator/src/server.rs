@@ -224,12 +224,16 @@ fn respond(reply: Reply) -> Response<Full<Bytes>> {
     for (k, v) in &reply.headers {
         builder = builder.header(k, v);
     }
-    let body = match reply.body {
-        Some(v) => {
+    let body = match (reply.body, reply.raw) {
+        (Some(v), _) => {
             builder = builder.header("Content-Type", "application/json");
             Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
         }
-        None => Bytes::new(),
+        (None, Some(raw)) => {
+            builder = builder.header("Content-Type", "application/json");
+            Bytes::from(raw)
+        }
+        (None, None) => Bytes::new(),
     };
     builder.body(Full::new(body)).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }

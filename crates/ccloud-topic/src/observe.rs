@@ -27,9 +27,15 @@ pub struct Observed {
     pub read_only: BTreeSet<String>,
 }
 
+/// Two requests, sent at the same time.
 pub fn observe(kafka: &KafkaRest) -> Result<Observed, HttpError> {
+    let (topics, configs) = std::thread::scope(|s| {
+        let configs = s.spawn(|| kafka.all_topic_configs());
+        let topics = kafka.list_topics();
+        (topics, configs.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
     let mut out = Observed::default();
-    for t in kafka.list_topics()? {
+    for t in topics? {
         let topic = ObservedTopic {
             partitions: t.partitions,
             replication_factor: t.replication_factor,
@@ -38,7 +44,7 @@ pub fn observe(kafka: &KafkaRest) -> Result<Observed, HttpError> {
         };
         out.topics.insert(t.name, topic);
     }
-    for c in kafka.all_topic_configs()? {
+    for c in configs? {
         out.config_names.insert(c.name.clone());
         if c.read_only {
             out.read_only.insert(c.name.clone());

@@ -116,19 +116,25 @@ impl KafkaRest {
         }
     }
 
-    /// Every config of every topic, in one request.
+    /// Every config of every topic, in one request. On a large cluster this is tens of
+    /// megabytes, so it is decoded straight into borrowed typed entries.
     pub fn all_topic_configs(&self) -> Result<Vec<TopicConfig>, HttpError> {
-        let r = self.client.get(&format!("{}/topics/-/configs", self.prefix))?;
-        Ok(Self::data(&r.body)
-            .iter()
-            .filter_map(|c| {
-                Some(TopicConfig {
-                    topic: c["topic_name"].as_str()?.to_owned(),
-                    name: c["name"].as_str()?.to_owned(),
-                    value: c["value"].as_str().map(str::to_owned),
-                    source: c["source"].as_str().unwrap_or("UNKNOWN").to_owned(),
-                    read_only: c["is_read_only"].as_bool().unwrap_or(false),
-                })
+        let path = format!("{}/topics/-/configs", self.prefix);
+        let bytes = self.client.get_bytes(&path)?;
+        let list: wire::List<wire::Config<'_>> = serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
+            method: "GET",
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(list
+            .data
+            .into_iter()
+            .map(|c| TopicConfig {
+                topic: c.topic_name.into_owned(),
+                name: c.name.into_owned(),
+                value: c.value.map(std::borrow::Cow::into_owned),
+                source: c.source.map_or_else(|| "UNKNOWN".to_owned(), std::borrow::Cow::into_owned),
+                read_only: c.is_read_only.unwrap_or(false),
             })
             .collect())
     }
@@ -214,6 +220,32 @@ impl KafkaRest {
         );
         let r = self.client.request("DELETE", &format!("{}/acls?{q}", self.prefix), None, Retry::Transient)?;
         Ok(Self::data(&r.body).iter().filter_map(Acl::from_json).collect())
+    }
+}
+
+/// Wire shapes decoded without building a `Value` tree; unknown fields are skipped.
+mod wire {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    pub struct List<T> {
+        #[serde(default = "Vec::new")]
+        pub data: Vec<T>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Config<'a> {
+        #[serde(borrow)]
+        pub topic_name: Cow<'a, str>,
+        #[serde(borrow)]
+        pub name: Cow<'a, str>,
+        #[serde(borrow, default)]
+        pub value: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        pub source: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub is_read_only: Option<bool>,
     }
 }
 

@@ -1,0 +1,106 @@
+//! `cargo bench -p ccloud-topic --bench reconcile`
+//!
+//! 1,000 topics with 10 declared configs each, spread over 10 ConfigMaps, against the
+//! emulator with 0 ms and 20 ms injected latency per request: the first run (creation),
+//! then a no-op run. Prints medians of 5 rounds (min–max) and the ideal N/C·RTT.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const TOPICS: usize = 1000;
+const CONFIGMAPS: usize = 10;
+const CONCURRENCY: usize = 8;
+const ROUNDS: usize = 5;
+
+fn world() -> ccloud_emulator::model::World {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/emulator/streaming-ops.yaml");
+    ccloud_emulator::statefile::StateFile::parse(&std::fs::read_to_string(path).unwrap()).unwrap().into_world().unwrap()
+}
+
+/// A Group context with the snapshot shell-operator would deliver.
+fn contexts() -> Value {
+    let items: Vec<Value> = (0..CONFIGMAPS)
+        .map(|c| {
+            let topics: Vec<Value> = (0..TOPICS / CONFIGMAPS)
+                .map(|t| {
+                    let config: serde_json::Map<String, Value> = [
+                        ("cleanup.policy", "delete"), ("retention.ms", "86400000"), ("segment.ms", "3600000"), ("segment.bytes", "52428800"),
+                        ("min.insync.replicas", "2"), ("max.message.bytes", "1048576"), ("delete.retention.ms", "3600000"),
+                        ("retention.bytes", "1073741824"), ("message.timestamp.type", "LogAppendTime"), ("min.compaction.lag.ms", "1000"),
+                    ]
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                    .collect();
+                    json!({"name": format!("t{c:02}-{t:03}"), "partitions": 3, "config": config})
+                })
+                .collect();
+            let envs = json!([{"name": "streaming-ops-dev", "kafka": [{"name": "microservices-orders", "cloud": "gcp", "region": "us-central1", "topic": topics}]}]);
+            let data = json!({"environments": envs.to_string()});
+            json!({"filterResult": {"name": format!("specs-{c}"), "namespace": "default", "data": data},
+                   "object": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("specs-{c}"), "namespace": "default", "resourceVersion": "1"}, "data": data}})
+        })
+        .collect();
+    json!([{"binding": "specs", "type": "Group", "groupName": "ccloud-topic", "snapshots": {"specs": items, "records": []}}])
+}
+
+fn run(url: &str, ctx: &std::path::Path) -> Duration {
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccloud-topic"))
+        .arg("--binding-context")
+        .arg(ctx)
+        .args(["--patch-file", "/dev/null", "--metrics-file", "/dev/null"])
+        .env("CONFLUENT_CLOUD_ENDPOINT", url)
+        .env("CONFLUENT_CLOUD_API_KEY", "DEMOCLOUDKEY0001")
+        .env("CONFLUENT_CLOUD_API_SECRET", "demo-cloud-secret-not-real")
+        .env("KAFKA_API_KEY", "DEMOKAFKAKEY0001")
+        .env("KAFKA_API_SECRET", "demo-kafka-secret-not-real")
+        .env("CONCURRENCY", CONCURRENCY.to_string())
+        .env("LOG_LEVEL", "error")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    elapsed
+}
+
+fn counters(url: &str) -> (u64, u64) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let c: Value = agent.get(format!("{url}/_emulator/counters")).call().unwrap().body_mut().read_json().unwrap();
+    agent.delete(format!("{url}/_emulator/requests")).call().unwrap();
+    (c["total"].as_u64().unwrap(), c["writes"].as_u64().unwrap())
+}
+
+fn stats(mut d: Vec<Duration>) -> (f64, f64, f64) {
+    d.sort();
+    (d[d.len() / 2].as_secs_f64(), d[0].as_secs_f64(), d[d.len() - 1].as_secs_f64())
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx.json");
+    std::fs::write(&ctx, serde_json::to_vec(&contexts()).unwrap()).unwrap();
+    for latency in [0u64, 20] {
+        let (mut create, mut noop) = (Vec::new(), Vec::new());
+        let (mut create_requests, mut noop_requests, mut noop_writes) = (0, 0, 0);
+        for _ in 0..ROUNDS {
+            let emu = ccloud_emulator::spawn(world(), true).unwrap();
+            let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+            agent.put(format!("{}/_emulator/latency", emu.url)).send_json(json!({"ms": latency})).unwrap();
+            create.push(run(&emu.url, &ctx));
+            create_requests = counters(&emu.url).0;
+            noop.push(run(&emu.url, &ctx));
+            (noop_requests, noop_writes) = counters(&emu.url);
+        }
+        let ideal = (TOPICS as f64 / CONCURRENCY as f64) * latency as f64 / 1000.0;
+        let (cm, cmin, cmax) = stats(create);
+        let (nm, nmin, nmax) = stats(noop);
+        println!(
+            "latency {latency:>2} ms | create {TOPICS} topics: median {cm:.3}s ({cmin:.3}-{cmax:.3}), {create_requests} requests, ideal N/C*RTT {ideal:.3}s, ratio {}",
+            if ideal > 0.0 { format!("{:.2}x", cm / ideal) } else { "n/a".into() }
+        );
+        println!(
+            "latency {latency:>2} ms | no-op reconcile:      median {nm:.3}s ({nmin:.3}-{nmax:.3}), {noop_requests} requests, {noop_writes} writes"
+        );
+    }
+}

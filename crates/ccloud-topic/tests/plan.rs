@@ -1,0 +1,163 @@
+#![allow(clippy::unwrap_used)]
+//! The pure planner, without a network.
+
+use ccloud_topic::desired::DesiredTopic;
+use ccloud_topic::observe::{Observed, ObservedTopic};
+use ccloud_topic::plan::{Action, Policy, plan};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+const KEYS: [&str; 4] = ["cleanup.policy", "retention.ms", "segment.ms", "min.insync.replicas"];
+
+fn defaults() -> BTreeMap<String, (String, bool)> {
+    KEYS.iter().map(|k| ((*k).to_owned(), ("default".to_owned(), false))).collect()
+}
+
+fn cluster(topics: &[(&str, u32)]) -> Observed {
+    Observed {
+        topics: topics
+            .iter()
+            .map(|(n, p)| {
+                (
+                    (*n).to_owned(),
+                    ObservedTopic { partitions: *p, replication_factor: 3, internal: false, configs: defaults() },
+                )
+            })
+            .collect(),
+        config_names: KEYS.iter().map(|k| (*k).to_owned()).chain(["compression.type".to_owned()]).collect(),
+        read_only: ["compression.type".to_owned()].into(),
+    }
+}
+
+fn want(partitions: Option<u32>, config: &[(&str, &str)]) -> DesiredTopic {
+    DesiredTopic {
+        partitions,
+        replication_factor: None,
+        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        tombstone: false,
+        sources: vec!["ns/cm".into()],
+    }
+}
+
+/// What the cluster looks like after the actions.
+fn simulate(mut observed: Observed, actions: &[Action]) -> Observed {
+    for a in actions {
+        match a {
+            Action::Create { topic, partitions, config, .. } => {
+                let mut configs = defaults();
+                for (k, v) in config {
+                    configs.insert(k.clone(), (v.clone(), true));
+                }
+                observed.topics.insert(
+                    topic.clone(),
+                    ObservedTopic {
+                        partitions: partitions.unwrap_or(6),
+                        replication_factor: 3,
+                        internal: false,
+                        configs,
+                    },
+                );
+            }
+            Action::AlterConfigs { topic, set, reset } => {
+                let t = observed.topics.get_mut(topic).unwrap();
+                for (k, (_, v)) in set {
+                    t.configs.insert(k.clone(), (v.clone(), true));
+                }
+                for k in reset {
+                    t.configs.insert(k.clone(), ("default".into(), false));
+                }
+            }
+            Action::IncreasePartitions { topic, to, .. } => observed.topics.get_mut(topic).unwrap().partitions = *to,
+            Action::Delete { topic } => {
+                observed.topics.remove(topic);
+            }
+        }
+    }
+    observed
+}
+
+#[test]
+fn creates_alters_grows_and_leaves_the_rest() {
+    let mut observed = cluster(&[("a", 3), ("b", 3), ("c", 3)]);
+    observed.topics.get_mut("c").unwrap().configs.insert("segment.ms".into(), ("10".into(), true));
+    let desired: BTreeMap<String, DesiredTopic> = [
+        ("a".to_owned(), want(Some(3), &[])),
+        ("b".to_owned(), want(Some(6), &[("retention.ms", "5")])),
+        ("c".to_owned(), want(None, &[])),
+        ("new".to_owned(), want(Some(1), &[("cleanup.policy", "compact")])),
+    ]
+    .into();
+    let p = plan(&desired, &observed, &Policy::default());
+    assert_eq!(p.in_sync, ["a", "c"]);
+    assert_eq!(p.actions.len(), 3);
+    assert!(p.actions.contains(&Action::IncreasePartitions { topic: "b".into(), from: 3, to: 6 }));
+    assert_eq!(p.drift.len(), 1, "segment.ms on c is set but not declared");
+    let with_reset = plan(&desired, &observed, &Policy { reset_undeclared: true, ..Policy::default() });
+    assert!(
+        with_reset.actions.iter().any(
+            |a| matches!(a, Action::AlterConfigs { topic, reset, .. } if topic == "c" && reset == &["segment.ms"])
+        )
+    );
+}
+
+#[test]
+fn refusals() {
+    let observed = cluster(&[("a", 6)]);
+    let mut rf = want(None, &[]);
+    rf.replication_factor = Some(2);
+    let desired: BTreeMap<String, DesiredTopic> = [
+        ("a".to_owned(), want(Some(3), &[])),
+        ("b".to_owned(), want(None, &[("compression.type", "gzip")])),
+        ("c".to_owned(), want(None, &[("nope", "1")])),
+    ]
+    .into();
+    let p = plan(&desired, &observed, &Policy::default());
+    assert!(p.actions.is_empty());
+    assert_eq!(p.refusals.len(), 3);
+    let p = plan(&[("a".to_owned(), rf)].into(), &observed, &Policy::default());
+    assert!(p.refusals[0].reason.contains("replication factor"));
+}
+
+prop_compose! {
+    fn topic_state()(partitions in 1u32..8, values in proptest::collection::btree_map(0usize..4, "[a-z0-9]{1,3}", 0..4)) -> (u32, BTreeMap<String, String>) {
+        (partitions, values.into_iter().map(|(i, v)| (KEYS[i].to_owned(), v)).collect())
+    }
+}
+
+proptest! {
+    /// Applying a plan yields the desired state, and planning again yields nothing.
+    #[test]
+    fn plans_converge(
+        live in proptest::collection::btree_map("[a-e]", topic_state(), 0..5),
+        wanted in proptest::collection::btree_map("[a-h]", (proptest::option::of(0u32..4), proptest::collection::btree_map(0usize..4, "[a-z0-9]{1,3}", 0..4)), 0..8),
+        reset in any::<bool>(),
+    ) {
+        let mut observed = cluster(&[]);
+        for (name, (p, cfg)) in &live {
+            let mut configs = defaults();
+            for (k, v) in cfg {
+                configs.insert(k.clone(), (v.clone(), true));
+            }
+            observed.topics.insert(name.clone(), ObservedTopic { partitions: *p, replication_factor: 3, internal: false, configs });
+        }
+        let desired: BTreeMap<String, DesiredTopic> = wanted.iter().map(|(name, (extra, cfg))| {
+            // Never fewer partitions than live (a refusal, covered above).
+            let floor = observed.topics.get(name).map_or(1, |t| t.partitions);
+            let partitions = extra.map(|e| floor + e);
+            let config = cfg.iter().map(|(i, v)| (KEYS[*i].to_owned(), v.clone())).collect::<Vec<_>>();
+            let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            (name.clone(), want(partitions, &config))
+        }).collect();
+        let policy = Policy { reset_undeclared: reset, ..Policy::default() };
+        let first = plan(&desired, &observed, &policy);
+        prop_assert!(first.refusals.is_empty());
+        let after = simulate(observed, &first.actions);
+        for (name, w) in &desired {
+            let t = &after.topics[name];
+            if let Some(p) = w.partitions { prop_assert_eq!(t.partitions, p); }
+            for (k, v) in &w.config { prop_assert_eq!(&t.configs[k].0, v); }
+        }
+        let again = plan(&desired, &after, &policy);
+        prop_assert!(again.actions.is_empty(), "{:?}", again.actions);
+    }
+}
