@@ -3,8 +3,7 @@
 //! one proxy per official spec, with zero request or response violations.
 
 mod common;
-#[path = "prism/harness.rs"]
-mod harness;
+use test_support::prism as harness;
 
 use common::{CLOUD, KAFKA, call};
 use serde_json::{Value, json};

@@ -2,6 +2,8 @@
 //! never copied into it; with `CI=true` a missing file fails the test instead of
 //! skipping it, so a missing checkout cannot pass as green.
 
+pub mod prism;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root (two levels above this crate).

@@ -1,5 +1,4 @@
 //! Runs Stoplight Prism as a validating proxy (`--errors`) in front of the emulator.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use serde_json::Value;
 use std::net::TcpStream;
@@ -9,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// The Prism binary installed by scripts/install-tools, or None (skip) outside CI.
 pub fn prism_bin() -> Option<PathBuf> {
-    let bin = test_support::repo_root().join(".tools/prism/node_modules/.bin/prism");
+    let bin = crate::repo_root().join(".tools/prism/node_modules/.bin/prism");
     if bin.exists() {
         return Some(bin);
     }
@@ -23,9 +22,14 @@ pub fn prism_bin() -> Option<PathBuf> {
 /// Applies an overlay (JSON Patch with `*` globs in path segments) to a spec.
 pub fn apply_overlay(spec: &mut Value, overlay: &Value) {
     for op in overlay.as_array().expect("an overlay is an array") {
-        let kind = op["op"].as_str().unwrap();
-        let segments: Vec<String> =
-            op["path"].as_str().unwrap().split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+        let kind = op["op"].as_str().expect("op");
+        let segments: Vec<String> = op["path"]
+            .as_str()
+            .expect("path")
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
         let applied = apply_at(spec, &segments, kind, &op["value"]);
         assert!(applied > 0, "overlay operation matched nothing: {op}");
     }
@@ -62,16 +66,15 @@ fn apply_at(node: &mut Value, path: &[String], kind: &str, value: &Value) -> usi
 
 /// Writes the spec (with overlays applied) as JSON into `dir`.
 pub fn prepared_spec(dir: &Path, relative: &str, overlays: &[&str]) -> Option<PathBuf> {
-    let source = test_support::shared(&format!("api-specs/{relative}"))?;
-    let mut spec: Value = yaml_io::from_str(&test_support::read(&source)).expect("spec parses");
+    let source = crate::shared(&format!("api-specs/{relative}"))?;
+    let mut spec: Value = yaml_io::from_str(&crate::read(&source)).expect("spec parses");
     for name in overlays {
-        let overlay: Value =
-            serde_json::from_str(&test_support::read(&test_support::testdata(&format!("prism-overlays/{name}"))))
-                .unwrap();
+        let text = crate::read(&crate::testdata(&format!("prism-overlays/{name}")));
+        let overlay: Value = serde_json::from_str(&text).expect("overlay is JSON");
         apply_overlay(&mut spec, &overlay);
     }
     let out = dir.join(relative.replace('/', "_")).with_extension("json");
-    std::fs::write(&out, serde_json::to_vec(&spec).unwrap()).unwrap();
+    std::fs::write(&out, serde_json::to_vec(&spec).expect("serialisable")).expect("spec written");
     Some(out)
 }
 
@@ -95,7 +98,7 @@ impl Prism {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// Starts `prism proxy SPEC UPSTREAM --errors` and waits until it listens.
@@ -103,9 +106,9 @@ pub fn start(bin: &Path, spec: &Path, upstream: &str, dir: &Path) -> Prism {
     let port = free_port();
     let log = dir.join(format!("prism-{port}.log"));
     let child = Command::new(bin)
-        .args(["proxy", spec.to_str().unwrap(), upstream, "--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(["proxy", &spec.display().to_string(), upstream, "--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
+        .stdout(std::fs::File::create(&log).expect("log file"))
         .stderr(Stdio::inherit())
         .spawn()
         .expect("prism starts");
