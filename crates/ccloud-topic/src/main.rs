@@ -13,7 +13,7 @@ fn main() {
     let cli = Cli::parse();
     let env = |k: &str| std::env::var(k).ok();
     let namespace = hook_reconcile::own_namespace();
-    let binding = ccloud_topic::config::BindingSettings::from_env(env, &namespace);
+    let binding = hook_reconcile::binding::BindingSettings::from_env(env, &namespace, "destination=ccloud");
     let config = ccloud_topic::config::hook_config(&binding);
     hook_cli::run_hook(&cli.hook, &config, |run| {
         let settings = hook_reconcile::settings::Settings::from_env(env)?;

@@ -4,6 +4,7 @@
 //! ([`pool`]), per-item failures ([`Failure`]), the status annotation on source
 //! ConfigMaps ([`status`]) and the record of what a hook manages ([`record`]).
 
+pub mod binding;
 pub mod directory;
 pub mod pool;
 pub mod record;
