@@ -35,7 +35,12 @@ impl BindingSettings {
         let namespaces = get("WATCH_NAMESPACES")
             .map(|v| v.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect())
             .unwrap_or_else(|| vec![own_namespace.to_owned()]);
-        Self { labels, namespaces, schedule: get("RESYNC_SCHEDULE").unwrap_or_else(|| "*/5 * * * *".into()), own_namespace: own_namespace.to_owned() }
+        Self {
+            labels,
+            namespaces,
+            schedule: get("RESYNC_SCHEDULE").unwrap_or_else(|| "*/5 * * * *".into()),
+            own_namespace: own_namespace.to_owned(),
+        }
     }
 
     pub fn namespace_selector(&self) -> NamespaceSelector {

@@ -1,0 +1,209 @@
+//! A tiny cluster: manifests that the hook's object operations are applied to between
+//! runs, as shell-operator would, plus an in-process emulator.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub const KAFKA: (&str, &str) = ("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real");
+pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real");
+
+pub fn emulator() -> ccloud_emulator::Running {
+    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
+    let world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
+    ccloud_emulator::spawn(world, true).unwrap()
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key"))
+}
+
+pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let base = [
+        ("CONFLUENT_CLOUD_ENDPOINT", url),
+        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
+        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
+        ("KAFKA_API_KEY", KAFKA.0),
+        ("KAFKA_API_SECRET", KAFKA.1),
+        ("POD_NAMESPACE", "default"),
+        ("LOG_TYPE", "json"),
+    ];
+    base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// The objects in the pretend cluster.
+#[derive(Default, Clone)]
+pub struct Cluster {
+    pub objects: Vec<Value>,
+}
+
+fn key(o: &Value) -> (String, String, String) {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
+}
+
+pub struct Run {
+    pub exit: i32,
+    pub operations: Vec<Value>,
+    pub metrics: Vec<Value>,
+    pub patch_text: String,
+}
+
+impl Cluster {
+    pub fn with(objects: Vec<Value>) -> Self {
+        Self { objects }
+    }
+
+    pub fn get(&self, kind: &str, name: &str) -> Option<&Value> {
+        self.objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+    }
+
+    pub fn remove(&mut self, kind: &str, name: &str) {
+        self.objects.retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
+    }
+
+    /// Applies object operations as shell-operator does after a successful run.
+    pub fn apply(&mut self, operations: &[Value]) {
+        for op in operations {
+            match op["operation"].as_str().unwrap() {
+                "CreateOrUpdate" => {
+                    let obj = op["object"].clone();
+                    self.objects.retain(|o| key(o) != key(&obj));
+                    self.objects.push(obj);
+                }
+                "MergePatch" => {
+                    let target = (
+                        op["kind"].as_str().unwrap().to_owned(),
+                        op["namespace"].as_str().unwrap().to_owned(),
+                        op["name"].as_str().unwrap().to_owned(),
+                    );
+                    if let Some(o) = self.objects.iter_mut().find(|o| key(o) == target) {
+                        merge(o, &op["mergePatch"]);
+                    }
+                }
+                other => panic!("unexpected operation {other}"),
+            }
+        }
+    }
+
+    /// One hook run as shell-operator makes it (start-up contexts for the current objects).
+    pub fn run(&mut self, env: &[(String, String)]) -> Run {
+        let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+        let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&self.objects).unwrap();
+        let r = hookctl::runner::run_once(&bin(), &contexts, env).unwrap();
+        let run = Run {
+            exit: r.exit_code,
+            operations: r.operations.expect("valid operations"),
+            metrics: r.metrics.expect("valid metrics").operations,
+            patch_text: r.patch_text,
+        };
+        if run.exit == 0 {
+            self.apply(&run.operations);
+        }
+        run
+    }
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = json!({});
+            }
+            for (k, v) in p {
+                if v.is_null() {
+                    target.as_object_mut().unwrap().remove(k);
+                } else {
+                    merge(target.as_object_mut().unwrap().entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+pub fn configmap(name: &str, service_accounts: Value, environments: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default", "labels": {"destination": "ccloud"}},
+           "data": {"service-accounts": service_accounts.to_string(), "environments": environments.to_string()}})
+}
+
+pub fn http(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut b = ureq::http::Request::builder().method(method).uri(format!("{url}{path}"));
+    if let Some((k, s)) = auth {
+        b = b.header(
+            "Authorization",
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))),
+        );
+    }
+    let mut r = match body {
+        Some(v) => agent
+            .run(b.header("Content-Type", "application/json").body(serde_json::to_vec(&v).unwrap()).unwrap())
+            .unwrap(),
+        None => agent.run(b.body(()).unwrap()).unwrap(),
+    };
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Every API key (id, owner, resource, description).
+pub fn keys(url: &str) -> Vec<(String, String, String, String)> {
+    let (_, body) = http(url, "GET", "/iam/v2/api-keys?page_size=100", Some(CLOUD), None);
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&k["id"]), s(&k["spec"]["owner"]["id"]), s(&k["spec"]["resource"]["id"]), s(&k["spec"]["description"]))
+        })
+        .filter(|k| k.3.starts_with("ccops"))
+        .collect()
+}
+
+pub fn acls(url: &str) -> Vec<Value> {
+    let (_, body) = http(url, "GET", "/kafka/v3/clusters/lkc-orders1/acls", Some(KAFKA), None);
+    body["data"].as_array().unwrap().clone()
+}
+
+pub fn writes_since_clear(url: &str) -> u64 {
+    let (_, c) = http(url, "GET", "/_emulator/counters", None, None);
+    http(url, "DELETE", "/_emulator/requests", None, None);
+    c["writes"].as_u64().unwrap()
+}
+
+/// The secret values the emulator issued, read from the Secrets in the cluster.
+pub fn issued_secrets(cluster: &Cluster) -> Vec<String> {
+    cluster
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Secret")
+        .filter_map(|o| o["stringData"]["ccloud-api-key"].as_str())
+        .map(|j| serde_json::from_str::<Value>(j).unwrap()["secret"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The streaming-ops dev ConfigMaps (kubectl kustomize of the testdata mirror).
+pub fn streaming_ops_dev() -> Option<Vec<Value>> {
+    test_support::shared("streaming-ops-data/environments/dev/kustomization.yaml")?;
+    let out = match std::process::Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(test_support::testdata("streaming-ops-dev"))
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("kubectl is required in CI: {e}"),
+        Err(_) => return None,
+    };
+    assert!(out.status.success());
+    let mut objects = Vec::new();
+    hookctl::manifests::parse_into(&String::from_utf8(out.stdout).unwrap(), "kustomize", &mut objects).unwrap();
+    for o in &mut objects {
+        if o["metadata"]["namespace"].is_null() {
+            o["metadata"]["namespace"] = json!("default");
+        }
+    }
+    Some(objects)
+}

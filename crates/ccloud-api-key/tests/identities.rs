@@ -1,0 +1,347 @@
+#![allow(clippy::unwrap_used)]
+//! ccloud-api-key end to end: the emulator, and a pretend cluster that applies the
+//! hook's object operations between runs as shell-operator would.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+
+fn env_dev() -> Value {
+    json!([{"name": "streaming-ops-dev", "schema-registry": {"cloud": "gcp", "geo": "us", "api-key": [{"service-account": "sr-client"}]},
+            "kafka": [{"name": "microservices-orders", "cloud": "gcp", "region": "us-central1",
+                       "acl": [{"service-account": "app", "controls": [{"operation": "read,write", "permission": "allow", "resource": "topic", "name": "orders"}]}],
+                       "api-key": [{"service-account": "app"}]}]}])
+}
+
+fn small() -> Value {
+    configmap(
+        "ids",
+        json!([{"name": "app", "description": "the app"}, {"name": "sr-client", "description": "sr"}]),
+        env_dev(),
+    )
+}
+
+#[test]
+fn streaming_ops_dev_then_no_writes_and_one_key_per_pair() {
+    let Some(manifests) = streaming_ops_dev() else { return };
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(manifests);
+    let first = cluster.run(&env(u, &[]));
+    assert_eq!(first.exit, 0);
+    let (_, sas) = http(u, "GET", "/iam/v2/service-accounts", Some(CLOUD), None);
+    let names: Vec<&str> =
+        sas["data"].as_array().unwrap().iter().map(|s| s["display_name"].as_str().unwrap()).collect();
+    for n in ["microservices-orders-client", "streaming-ops-sr-client", "connect-worker-client"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let all = acls(u);
+    assert_eq!(all.len(), 35);
+    assert!(all.iter().any(|a| a["resource_type"] == "TRANSACTIONAL_ID" && a["operation"] == "WRITE"));
+    assert!(all.iter().any(|a| a["pattern_type"] == "PREFIXED" && a["resource_name"] == "*"));
+    assert_eq!(keys(u).len(), 3);
+    for (kind, name, data_key) in [
+        ("Secret", "cc.api-key.connect-worker-client.lkc-orders1", "ccloud-api-key"),
+        (
+            "Secret",
+            "cc.sasl-jaas-config.connect-worker-client.streaming-ops-dev.microservices-orders",
+            "sasl-jaas-config.properties",
+        ),
+        ("Secret", "cc.api-key.microservices-orders-client.lkc-orders1", "ccloud-api-key"),
+        (
+            "Secret",
+            "cc.sasl-jaas-config.microservices-orders-client.streaming-ops-dev.microservices-orders",
+            "sasl-jaas-config.properties",
+        ),
+        ("Secret", "cc.api-key.streaming-ops-sr-client.lsrc-sodev1", "ccloud-api-key"),
+        (
+            "Secret",
+            "cc.schema-registry-basic-auth-user-info.streaming-ops-sr-client.streaming-ops-dev",
+            "schema-registry-basic-auth-user-info.properties",
+        ),
+        ("Secret", "cc.bootstrap-servers.streaming-ops-dev.microservices-orders", "bootstrap-servers.properties"),
+        ("Secret", "cc.schema-registry-url.streaming-ops-dev", "schema-registry-url.properties"),
+        ("ConfigMap", "cc.env.streaming-ops-dev", "id"),
+        ("ConfigMap", "cc.env.streaming-ops-dev.kafka.microservices-orders", "description"),
+    ] {
+        let o = cluster.get(kind, name).unwrap_or_else(|| panic!("{kind} {name} missing"));
+        let field = if kind == "Secret" { "stringData" } else { "data" };
+        assert!(o[field][data_key].is_string(), "{name}: {data_key}");
+    }
+    let cm = cluster.get("ConfigMap", "cc.env.streaming-ops-dev.kafka.microservices-orders").unwrap();
+    assert_eq!(
+        (cm["metadata"]["labels"]["resource_id"].clone(), cm["metadata"]["labels"]["environment_id"].clone()),
+        (json!("lkc-orders1"), json!("env-sodev1"))
+    );
+    // The delivered key works against its cluster.
+    let jaas = cluster
+        .get("Secret", "cc.sasl-jaas-config.connect-worker-client.streaming-ops-dev.microservices-orders")
+        .unwrap()["stringData"]["sasl-jaas-config.properties"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let user = jaas.split("username=\"").nth(1).unwrap().split('"').next().unwrap();
+    let pass = jaas.split("password=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(http(u, "GET", "/kafka/v3/clusters/lkc-orders1/topics", Some((user, pass)), None).0, 200);
+
+    writes_since_clear(u);
+    for _ in 0..10 {
+        assert_eq!(cluster.run(&env(u, &[])).exit, 0);
+    }
+    assert_eq!(writes_since_clear(u), 0, "no write after the first run");
+    assert_eq!(keys(u).len(), 3, "still one key per (account, resource)");
+}
+
+#[test]
+fn a_deleted_secret_gets_a_new_key_and_the_old_one_goes_after_the_grace_period() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    let grace = [("ORPHAN_GRACE", "1h")];
+    cluster.run(&env(u, &grace));
+    let before: Vec<String> = keys(u).iter().filter(|k| k.2 == "lkc-orders1").map(|k| k.0.clone()).collect();
+    assert_eq!(before.len(), 1);
+    cluster.remove("Secret", "cc.api-key.app.lkc-orders1");
+    cluster.remove("Secret", "cc.sasl-jaas-config.app.streaming-ops-dev.microservices-orders");
+    assert_eq!(cluster.run(&env(u, &grace)).exit, 0);
+    let now: Vec<String> = keys(u).iter().filter(|k| k.2 == "lkc-orders1").map(|k| k.0.clone()).collect();
+    assert_eq!(now.len(), 2, "a new key, the old one still inside its grace period");
+    let new_id = cluster.get("Secret", "cc.api-key.app.lkc-orders1").unwrap()["metadata"]["labels"]["ccops.io/key-id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_id, before[0]);
+    http(u, "POST", &format!("/_emulator/api-keys/{}/age", before[0]), None, Some(json!({"seconds": 3601})));
+    cluster.run(&env(u, &grace));
+    let left: Vec<String> = keys(u).iter().filter(|k| k.2 == "lkc-orders1").map(|k| k.0.clone()).collect();
+    assert_eq!(left, vec![new_id]);
+}
+
+#[test]
+fn a_failure_after_minting_still_delivers_the_secret_and_exits_zero() {
+    let emu = emulator();
+    let u = &emu.url;
+    http(
+        u,
+        "POST",
+        "/_emulator/faults",
+        None,
+        Some(json!({"method": "GET", "path": "/kafka/**", "action": {"type": "status", "status": 503}})),
+    );
+    let mut cluster = Cluster::with(vec![small()]);
+    let run = cluster.run(&env(u, &[("HOOK_DEADLINE", "4s")]));
+    assert_eq!(run.exit, 0, "the minted secret must be applied, so the run succeeds");
+    assert!(cluster.get("Secret", "cc.api-key.app.lkc-orders1").is_some());
+    assert!(run.metrics.iter().any(|m| m["name"] == "ccloud_api_key_errors"
+        && m["labels"]["kind"] == "transient"
+        && m["value"].as_f64().unwrap() > 0.0));
+    http(u, "DELETE", "/_emulator/faults", None, None);
+    assert_eq!(cluster.run(&env(u, &[])).exit, 0);
+    assert_eq!(acls(u).len(), 2, "the schedule retry finishes the ACLs");
+    assert_eq!(keys(u).len(), 2);
+}
+
+#[test]
+fn an_orphan_from_a_killed_run_is_cleaned_and_replaced() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    cluster.run(&env(u, &[]));
+    // A run minted a key and was killed before its Secret was applied.
+    let app = keys(u).into_iter().find(|k| k.2 == "lkc-orders1").unwrap();
+    let body = json!({"spec": {"description": format!("{} again", app.3), "owner": {"id": app.1}, "resource": {"id": "lkc-orders1"}}});
+    let (status, orphan) = http(u, "POST", "/iam/v2/api-keys", Some(CLOUD), Some(body));
+    assert_eq!(status, 202);
+    let orphan_id = orphan["id"].as_str().unwrap().to_owned();
+    http(u, "POST", &format!("/_emulator/api-keys/{orphan_id}/age"), None, Some(json!({"seconds": 3600})));
+    cluster.run(&env(u, &[]));
+    let left: Vec<String> = keys(u).into_iter().map(|k| k.0).collect();
+    assert!(!left.contains(&orphan_id));
+    assert_eq!(left.len(), 2);
+}
+
+#[test]
+fn rotation_end_to_end() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    let policy = [("API_KEY_MAX_AGE", "720h"), ("ROTATION_GRACE", "24h")];
+    cluster.run(&env(u, &policy));
+    let old = cluster.get("Secret", "cc.api-key.app.lkc-orders1").unwrap()["metadata"]["labels"]["ccops.io/key-id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cluster.run(&env(u, &policy));
+    assert_eq!(keys(u).len(), 2, "young keys are kept");
+    http(u, "POST", &format!("/_emulator/api-keys/{old}/age"), None, Some(json!({"seconds": 721 * 3600})));
+    cluster.run(&env(u, &policy));
+    let secret = cluster.get("Secret", "cc.api-key.app.lkc-orders1").unwrap().clone();
+    let new = secret["metadata"]["labels"]["ccops.io/key-id"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(secret["metadata"]["annotations"]["ccops.io/previous-key-id"], json!(old));
+    cluster.run(&env(u, &policy));
+    assert!(keys(u).iter().any(|k| k.0 == old), "the previous key stays valid during the grace period");
+    // The fake clock: the rotation happened 25 hours ago.
+    for o in
+        cluster.objects.iter_mut().filter(|o| o["metadata"]["annotations"]["ccops.io/previous-key-id"] == json!(old))
+    {
+        o["metadata"]["annotations"]["ccops.io/rotated-at"] = json!("2020-01-01T00:00:00Z");
+    }
+    cluster.run(&env(u, &policy));
+    assert!(!keys(u).iter().any(|k| k.0 == old), "retired after the grace period");
+    assert!(keys(u).iter().any(|k| k.0 == new));
+}
+
+#[test]
+fn a_changed_acl_is_created_before_the_old_one_is_deleted() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    cluster.run(&env(u, &[]));
+    let foreign = json!({"resource_type": "TOPIC", "resource_name": "x", "pattern_type": "LITERAL", "principal": "User:sa-platform", "host": "*", "operation": "READ", "permission": "ALLOW"});
+    assert_eq!(http(u, "POST", "/kafka/v3/clusters/lkc-orders1/acls", Some(KAFKA), Some(foreign)).0, 201);
+    let mut changed = env_dev();
+    changed[0]["kafka"][0]["acl"][0]["controls"][0]["operation"] = json!("read,describe");
+    changed[0]["kafka"][0]["acl"][0]["controls"][0]["name"] = json!("payments");
+    let cm = configmap(
+        "ids",
+        json!([{"name": "app", "description": "the app"}, {"name": "sr-client", "description": "sr"}]),
+        changed,
+    );
+    cluster.objects.retain(|o| o["metadata"]["name"] != "ids");
+    cluster.objects.push(cm);
+    http(u, "DELETE", "/_emulator/requests", None, None);
+    cluster.run(&env(u, &[]));
+    let (_, log) = http(u, "GET", "/_emulator/requests", None, None);
+    let writes: Vec<String> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] != "GET")
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(writes[0], "POST /kafka/v3/clusters/lkc-orders1/acls:batch", "{writes:?}");
+    assert!(writes[1..].iter().all(|w| w.starts_with("DELETE /kafka/v3/clusters/lkc-orders1/acls")), "{writes:?}");
+    let now: Vec<(String, String)> = acls(u)
+        .iter()
+        .map(|a| (a["resource_name"].as_str().unwrap().to_owned(), a["operation"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(
+        now.contains(&("payments".into(), "DESCRIBE".into())) && !now.iter().any(|(n, _)| n == "orders"),
+        "{now:?}"
+    );
+    assert!(now.contains(&("x".into(), "READ".into())), "a principal that is not declared is never touched");
+}
+
+#[test]
+fn throttling_and_unavailability_converge() {
+    let emu = emulator();
+    let u = &emu.url;
+    http(
+        u,
+        "POST",
+        "/_emulator/faults",
+        None,
+        Some(json!([
+            {"method": "GET", "path": "/iam/v2/service-accounts", "times": 2, "action": {"type": "status", "status": 503}},
+            {"method": "POST", "path": "/iam/v2/api-keys", "times": 1, "action": {"type": "status", "status": 429, "retry_after": 1}},
+            {"method": "POST", "path": "/iam/v2/api-keys", "times": 1, "action": {"type": "status", "status": 429}},
+            {"method": "POST", "path": "/kafka/**", "times": 2, "action": {"type": "status", "status": 503}}
+        ])),
+    );
+    let mut cluster = Cluster::with(vec![small()]);
+    assert_eq!(cluster.run(&env(u, &[])).exit, 0);
+    assert_eq!(keys(u).len(), 2);
+    assert_eq!(acls(u).len(), 2);
+}
+
+#[test]
+fn bad_input_is_reported_per_configmap() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut bad_env = env_dev();
+    bad_env[0]["kafka"][0]["acl"][0]["controls"][0]["permission"] = json!("maybe");
+    let bad = configmap("broken", json!([]), bad_env);
+    let good = configmap("good", json!([{"name": "other"}]), json!([]));
+    let mut cluster = Cluster::with(vec![bad, good]);
+    let run = cluster.run(&env(u, &[]));
+    assert_eq!(run.exit, 0);
+    let status =
+        cluster.get("ConfigMap", "broken").unwrap()["metadata"]["annotations"]["ccops.io/ccloud-api-key-status"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(status.contains("permission") && status.contains("maybe"), "{status}");
+    let (_, sas) = http(u, "GET", "/iam/v2/service-accounts?display_name=other", Some(CLOUD), None);
+    assert_eq!(sas["data"].as_array().unwrap().len(), 1, "the good ConfigMap proceeds");
+}
+
+#[test]
+fn secrets_appear_only_in_the_patch_file() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&cluster.objects).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx.json");
+    std::fs::write(&ctx, serde_json::to_vec(&contexts).unwrap()).unwrap();
+    let patch = dir.path().join("patch");
+    let metrics = dir.path().join("metrics");
+    let out = std::process::Command::new(bin())
+        .args([
+            "--binding-context",
+            ctx.to_str().unwrap(),
+            "--patch-file",
+            patch.to_str().unwrap(),
+            "--metrics-file",
+            metrics.to_str().unwrap(),
+            "--output",
+            "json",
+        ])
+        .envs(env(u, &[]).into_iter().chain([("LOG_LEVEL".to_owned(), "debug".to_owned())]))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let patch_text = std::fs::read_to_string(&patch).unwrap();
+    let ops: Vec<Value> = patch_text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    cluster.apply(&ops);
+    let secrets = issued_secrets(&cluster);
+    assert_eq!(secrets.len(), 2);
+    let elsewhere = [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        std::fs::read_to_string(&metrics).unwrap(),
+    ];
+    for s in &secrets {
+        assert!(patch_text.contains(s.as_str()));
+        for text in &elsewhere {
+            assert!(!text.contains(s.as_str()), "a secret leaked");
+        }
+    }
+    // A hand run without --patch-file prints the operations with Secret data redacted.
+    cluster.remove("Secret", "cc.api-key.app.lkc-orders1");
+    let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&cluster.objects).unwrap();
+    std::fs::write(&ctx, serde_json::to_vec(&contexts).unwrap()).unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["--binding-context", ctx.to_str().unwrap()])
+        .envs(env(u, &[]))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("<redacted>") && stdout.contains("cc.api-key.app.lkc-orders1"), "{stdout}");
+    let (_, state) = http(u, "GET", "/_emulator/state", None, None);
+    assert!(!state.to_string().is_empty());
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    let run = cluster.run(&env(u, &[("DRY_RUN", "true")]));
+    assert_eq!(run.exit, 0);
+    assert!(keys(u).is_empty());
+    assert!(acls(u).is_empty());
+    assert!(run.operations.iter().all(|o| o["kind"] != "Secret" && o["object"]["kind"] != "Secret"));
+}
