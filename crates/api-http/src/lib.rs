@@ -22,6 +22,9 @@ pub enum Retry {
     Transient,
     /// Not idempotent: only 429, which guarantees the request was not processed.
     ThrottleOnly,
+    /// Kafka Connect: like `Transient`, and also a 409 unless it says "already exists"
+    /// (a rebalance or stale configuration, which passes).
+    Conflicts,
     /// Exactly one attempt.
     Never,
 }
@@ -135,16 +138,8 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// `deadline`: no attempt starts, and no backoff sleeps, past it.
     pub fn new(base: &str, credentials: Option<&Credentials>, deadline: Instant) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .max_idle_connections_per_host(64)
-            .user_agent(concat!("ccops/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
         Self {
-            agent,
+            agent: agent(None),
             base: base.trim_end_matches('/').to_owned(),
             auth: credentials.map(Credentials::header),
             policy: RetryPolicy::default(),
@@ -152,6 +147,23 @@ impl Client {
             requests: AtomicU64::new(0),
             rng: Mutex::new(fastrand::Rng::new()),
         }
+    }
+
+    /// Trusts the certificates in `pem` (a private CA) instead of the public roots.
+    pub fn with_ca_pem(mut self, pem: &[u8]) -> Result<Self, String> {
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e.to_string())),
+            })
+            .collect::<Result<_, _>>()?;
+        if certs.is_empty() {
+            return Err("no certificate in the CA file".into());
+        }
+        let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build();
+        self.agent = agent(Some(tls));
+        Ok(self)
     }
 
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
@@ -207,6 +219,10 @@ impl Client {
                 (Ok(_), _) | (_, Retry::Never) => false,
                 (Err(HttpError::Status { status: 429, .. }), _) => true,
                 (Err(e), Retry::Transient) => e.is_transient(),
+                (Err(e @ HttpError::Status { status: 409, .. }), Retry::Conflicts) => {
+                    !e.api_message().contains("already exists")
+                }
+                (Err(e), Retry::Conflicts) => e.is_transient(),
                 (Err(_), Retry::ThrottleOnly) => false,
             };
             if !retryable || attempt >= self.policy.max_attempts {
@@ -294,6 +310,19 @@ impl Client {
             retry_after,
         })
     }
+}
+
+fn agent(tls: Option<ureq::tls::TlsConfig>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .max_idle_connections_per_host(64)
+        .user_agent(concat!("ccops/", env!("CARGO_PKG_VERSION")));
+    if let Some(tls) = tls {
+        config = config.tls_config(tls);
+    }
+    config.build().into()
 }
 
 /// The human message of any of the four error shapes.

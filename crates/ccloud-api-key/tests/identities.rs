@@ -345,3 +345,65 @@ fn dry_run_changes_nothing() {
     assert!(acls(u).is_empty());
     assert!(run.operations.iter().all(|o| o["kind"] != "Secret" && o["object"]["kind"] != "Secret"));
 }
+
+#[test]
+fn waits_until_a_new_key_authenticates() {
+    let emu = emulator();
+    let u = &emu.url;
+    http(u, "PUT", "/_emulator/behaviour", None, Some(json!({"key_activation_ms": 1500})));
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::with(vec![small()]);
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&cluster.objects).unwrap();
+    let ctx = dir.path().join("ctx.json");
+    std::fs::write(&ctx, serde_json::to_vec(&contexts).unwrap()).unwrap();
+    let out = std::process::Command::new(bin())
+        .args([
+            "--binding-context",
+            ctx.to_str().unwrap(),
+            "--output",
+            "json",
+            "--patch-file",
+            "/dev/null",
+            "--metrics-file",
+            "/dev/null",
+        ])
+        .envs(env(u, &[("KEY_READY_TIMEOUT", "10s")]))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = report["result"]["events"].to_string();
+    assert!(events.contains("authenticates"), "{events}");
+}
+
+#[test]
+fn account_deletion_needs_a_tombstone_permission_and_no_references() {
+    let emu = emulator();
+    let u = &emu.url;
+    let mut cluster = Cluster::with(vec![small()]);
+    cluster.run(&env(u, &[]));
+    let with_tombstone = |extra_references: bool| {
+        let env_spec = if extra_references { env_dev() } else { json!([]) };
+        configmap(
+            "ids",
+            json!([{"name": "app", "description": "the app", "delete": true}, {"name": "sr-client", "description": "sr"}]),
+            env_spec,
+        )
+    };
+    let exists = |name: &str| {
+        http(u, "GET", &format!("/iam/v2/service-accounts?display_name={name}"), Some(CLOUD), None).1["data"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+    };
+    let mut c = Cluster::with(vec![with_tombstone(true)]);
+    c.run(&env(u, &[("ALLOW_DELETE", "true")]));
+    assert!(exists("app"), "still referenced by a key and ACLs");
+    let mut c = Cluster::with(vec![with_tombstone(false)]);
+    c.run(&env(u, &[]));
+    assert!(exists("app"), "ALLOW_DELETE is not set");
+    c.run(&env(u, &[("ALLOW_DELETE", "true")]));
+    assert!(!exists("app"));
+    assert!(exists("sr-client"));
+}

@@ -26,6 +26,7 @@ pub struct ConfigMapView {
     /// `metadata.resourceVersion`, when the binding keeps full objects.
     pub resource_version: Option<String>,
     pub annotations: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
     pub data: BTreeMap<String, String>,
 }
 
@@ -56,6 +57,7 @@ impl ConfigMapView {
             name: pick("name")?,
             resource_version: meta.and_then(|m| m["resourceVersion"].as_str()).map(str::to_owned),
             annotations: strings(meta.and_then(|m| m.get("annotations"))),
+            labels: strings(filter_result.and_then(|f| f.get("labels")).or_else(|| meta.and_then(|m| m.get("labels")))),
             data: strings(data),
         })
     }
