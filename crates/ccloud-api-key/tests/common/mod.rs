@@ -32,15 +32,10 @@ pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
-/// The objects in the pretend cluster.
+/// The objects in the pretend cluster (shell-operator applies the patch file between runs).
 #[derive(Default, Clone)]
 pub struct Cluster {
     pub objects: Vec<Value>,
-}
-
-fn key(o: &Value) -> (String, String, String) {
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    (s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
 }
 
 pub struct Run {
@@ -63,63 +58,23 @@ impl Cluster {
         self.objects.retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
     }
 
-    /// Applies object operations as shell-operator does after a successful run.
     pub fn apply(&mut self, operations: &[Value]) {
-        for op in operations {
-            match op["operation"].as_str().unwrap() {
-                "CreateOrUpdate" => {
-                    let obj = op["object"].clone();
-                    self.objects.retain(|o| key(o) != key(&obj));
-                    self.objects.push(obj);
-                }
-                "MergePatch" => {
-                    let target = (
-                        op["kind"].as_str().unwrap().to_owned(),
-                        op["namespace"].as_str().unwrap().to_owned(),
-                        op["name"].as_str().unwrap().to_owned(),
-                    );
-                    if let Some(o) = self.objects.iter_mut().find(|o| key(o) == target) {
-                        merge(o, &op["mergePatch"]);
-                    }
-                }
-                other => panic!("unexpected operation {other}"),
-            }
-        }
+        let mut objects = hookctl::cluster::Objects(std::mem::take(&mut self.objects));
+        objects.apply(operations).unwrap();
+        self.objects = objects.0;
     }
 
     /// One hook run as shell-operator makes it (start-up contexts for the current objects).
     pub fn run(&mut self, env: &[(String, String)]) -> Run {
-        let config = hookctl::runner::read_v1_config(&bin()).unwrap();
-        let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&self.objects).unwrap();
-        let r = hookctl::runner::run_once(&bin(), &contexts, env).unwrap();
-        let run = Run {
+        let mut objects = hookctl::cluster::Objects(std::mem::take(&mut self.objects));
+        let r = objects.run_hook(&bin(), env).unwrap();
+        self.objects = objects.0;
+        Run {
             exit: r.exit_code,
             operations: r.operations.expect("valid operations"),
             metrics: r.metrics.expect("valid metrics").operations,
             patch_text: r.patch_text,
-        };
-        if run.exit == 0 {
-            self.apply(&run.operations);
         }
-        run
-    }
-}
-
-fn merge(target: &mut Value, patch: &Value) {
-    match patch {
-        Value::Object(p) => {
-            if !target.is_object() {
-                *target = json!({});
-            }
-            for (k, v) in p {
-                if v.is_null() {
-                    target.as_object_mut().unwrap().remove(k);
-                } else {
-                    merge(target.as_object_mut().unwrap().entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        other => *target = other.clone(),
     }
 }
 

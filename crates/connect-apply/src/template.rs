@@ -1,0 +1,173 @@
+//! Connector definitions in the original connect-operator format: jq programs that
+//! produce `{name, config}`, reading `env.X` (the process environment) and `$X`
+//! (from every `*.properties` file in a directory). Evaluated with jaq, sandboxed.
+
+use jq_eval::Program;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// `$VARS` from properties files: key upper-cased with `.` → `_`, value everything after
+/// the first `=` (the original cut at the second `=`, breaking JAAS lines).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variables(pub BTreeMap<String, String>);
+
+impl Variables {
+    pub fn load(dir: &Path) -> std::io::Result<Self> {
+        let mut vars = BTreeMap::new();
+        if !dir.is_dir() {
+            return Ok(Self(vars));
+        }
+        let mut files: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "properties") && p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            for line in std::fs::read_to_string(&file)?.lines() {
+                let line = line.trim_end_matches('\r');
+                if line.trim().is_empty() || line.trim_start().starts_with(['#', '!']) {
+                    continue;
+                }
+                if let Some((k, v)) = line.split_once('=') {
+                    vars.insert(k.trim().to_ascii_uppercase().replace(['.', '-'], "_"), v.to_owned());
+                }
+            }
+        }
+        Ok(Self(vars))
+    }
+
+    /// The original also exported `KAFKA_API_KEY`/`KAFKA_API_SECRET` from the JAAS line;
+    /// templates use them as `env.KAFKA_API_KEY`. Added when the environment lacks them.
+    pub fn jaas_credentials(&self) -> Option<(String, String)> {
+        let jaas = self.0.get("SASL_JAAS_CONFIG")?;
+        let field = |name: &str| jaas.split(&format!("{name}=\"")).nth(1)?.split('"').next().map(str::to_owned);
+        Some((field("username")?, field("password")?))
+    }
+}
+
+/// A definition turned into a connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub name: String,
+    pub config: BTreeMap<String, String>,
+    /// Keys whose values came from a variable or the environment (shown redacted).
+    pub templated: Vec<String>,
+    /// Extension: `"state": "running" | "paused" | "stopped"` next to name and config.
+    pub state: Option<String>,
+}
+
+/// Evaluates one definition. No request is ever sent for a definition that fails here.
+pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> Result<Rendered, String> {
+    let names: Vec<&str> = vars.0.keys().map(String::as_str).collect();
+    let program = Program::compile_with_vars(code, &names).map_err(|e| e.to_string())?;
+    let evaluate = |env: &BTreeMap<String, String>, values: Vec<Value>| -> Result<Value, String> {
+        let env = Value::Object(env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
+        let mut out = program.run(&Value::Null, &env, &values).map_err(|e| e.to_string())?;
+        match out.len() {
+            1 => Ok(out.remove(0)),
+            n => Err(format!("the definition produced {n} values; exactly one {{name, config}} object is expected")),
+        }
+    };
+    let real = evaluate(env, vars.0.values().map(|v| Value::String(v.clone())).collect())?;
+    // Evaluate again with markers instead of values: whatever changes was templated.
+    let marked_env = env.keys().map(|k| (k.clone(), format!("\u{1}env:{k}\u{1}"))).collect();
+    let marked = evaluate(&marked_env, vars.0.keys().map(|k| Value::String(format!("\u{1}var:{k}\u{1}"))).collect())?;
+    let name = real["name"].as_str().filter(|n| !n.is_empty()).ok_or("the definition has no \"name\"")?.to_owned();
+    let Some(config) = real["config"].as_object() else { return Err("the definition has no \"config\" object".into()) };
+    let config = strings(config)?;
+    let templated =
+        config.keys().filter(|k| real["config"][k.as_str()] != marked["config"][k.as_str()]).cloned().collect();
+    let state = match &real["state"] {
+        Value::Null => None,
+        Value::String(s) if matches!(s.as_str(), "running" | "paused" | "stopped") => Some(s.clone()),
+        other => return Err(format!("\"state\" must be running, paused or stopped, not {other}")),
+    };
+    Ok(Rendered { name, config, templated, state })
+}
+
+/// Connect stores strings: numbers and booleans become strings; null is an error
+/// (usually an `env.X` that is not set).
+fn strings(config: &Map<String, Value>) -> Result<BTreeMap<String, String>, String> {
+    config
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            Value::Number(n) => Ok((k.clone(), n.to_string())),
+            Value::Bool(b) => Ok((k.clone(), b.to_string())),
+            Value::Null => Err(format!("config {k:?} is null (an env.X that is not set?)")),
+            _ => Err(format!("config {k:?} must be a string, number or boolean")),
+        })
+        .collect()
+}
+
+/// Keys that look secret: the last segment is `key`, or the name mentions a password,
+/// secret, token, credentials or JAAS.
+pub fn sensitive_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.rsplit(['.', '_', '-']).next() == Some("key")
+        || ["password", "secret", "token", "jaas", "credential", "keyfile"].iter().any(|w| k.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Variables {
+        Variables(
+            [
+                ("SCHEMA_REGISTRY_URL".to_owned(), "https://sr".to_owned()),
+                ("SASL_JAAS_CONFIG".to_owned(), "a=b username=\"K\" password=\"S=1\";".to_owned()),
+            ]
+            .into(),
+        )
+    }
+
+    #[test]
+    fn renders_the_original_format() {
+        let env = [("MYSQL_CONNECTION_USER".to_owned(), "root".to_owned())].into();
+        let code = r#"{"name": "jdbc", "config": {"name": "jdbc", "connection.user": env.MYSQL_CONNECTION_USER, "url": $SCHEMA_REGISTRY_URL, "tasks.max": 1, "fixed": "x"}}"#;
+        let r = render(code, &vars(), &env).unwrap();
+        assert_eq!(r.config["connection.user"], "root");
+        assert_eq!(r.config["tasks.max"], "1");
+        assert_eq!(r.templated, ["connection.user", "url"]);
+        assert_eq!(vars().jaas_credentials(), Some(("K".into(), "S=1".into())));
+    }
+
+    #[test]
+    fn errors_are_clear() {
+        let env = BTreeMap::new();
+        assert!(render(r#"{"name": "x", "config": {"a": $NOPE}}"#, &vars(), &env).unwrap_err().contains("NOPE"));
+        assert!(render(r#"{"name": "x", "config": {"a": env.MISSING}}"#, &vars(), &env).unwrap_err().contains("null"));
+        assert!(render(r#"{"config": {}}"#, &vars(), &env).unwrap_err().contains("name"));
+        assert!(render(r#"{"name": "x", "config": {}}, {"name": "y", "config": {}}"#, &vars(), &env).is_err());
+        assert!(render("input", &vars(), &env).is_err(), "no I/O");
+    }
+
+    #[test]
+    fn properties_split_at_the_first_equals() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.properties"),
+            "# comment\nsasl.jaas.config=x required username=\"K\" password=\"p=q\";\nschema.registry.url=https://sr\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.txt"), "IGNORED=1\n").unwrap();
+        let v = Variables::load(dir.path()).unwrap();
+        assert_eq!(v.0["SASL_JAAS_CONFIG"], "x required username=\"K\" password=\"p=q\";");
+        assert_eq!(v.0.len(), 2);
+    }
+
+    #[test]
+    fn sensitive_keys() {
+        for k in
+            ["kafka.api.key", "kafka.api.secret", "connection.password", "keyfile", "sasl.jaas.config", "auth.token"]
+        {
+            assert!(sensitive_key(k), "{k}");
+        }
+        for k in ["key.converter", "key.converter.schemas.enable", "topics", "connection.url"] {
+            assert!(!sensitive_key(k), "{k}");
+        }
+    }
+}
