@@ -2,7 +2,6 @@
 //! connect-apply end to end: the emulator (self-managed worker and managed Connect),
 //! and a pretend cluster that applies the hook's object operations between runs.
 
-use base64::Engine as _;
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -38,23 +37,7 @@ fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn http(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut b = ureq::http::Request::builder().method(method).uri(format!("{url}{path}"));
-    if let Some((k, s)) = auth {
-        b = b.header(
-            "Authorization",
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))),
-        );
-    }
-    let mut r = match body {
-        Some(v) => agent
-            .run(b.header("Content-Type", "application/json").body(serde_json::to_vec(&v).unwrap()).unwrap())
-            .unwrap(),
-        None => agent.run(b.body(()).unwrap()).unwrap(),
-    };
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    test_support::http::call(url, method, path, auth, body)
 }
 
 fn writes(url: &str) -> Vec<String> {

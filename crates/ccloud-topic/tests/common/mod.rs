@@ -1,7 +1,6 @@
 //! Drives the real `ccloud-topic` binary against an in-process emulator.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -90,23 +89,7 @@ pub fn hand_run(manifests: &[Value], env: &[(String, String)], args: &[&str]) ->
 }
 
 pub fn http(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut b = ureq::http::Request::builder().method(method).uri(format!("{url}{path}"));
-    if let Some((k, s)) = auth {
-        b = b.header(
-            "Authorization",
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{k}:{s}"))),
-        );
-    }
-    let mut r = match body {
-        Some(v) => agent
-            .run(b.header("Content-Type", "application/json").body(serde_json::to_vec(&v).unwrap()).unwrap())
-            .unwrap(),
-        None => agent.run(b.body(()).unwrap()).unwrap(),
-    };
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    test_support::http::call(url, method, path, auth, body)
 }
 
 pub fn topic(url: &str, name: &str) -> Option<Value> {
