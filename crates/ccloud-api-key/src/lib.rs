@@ -42,6 +42,8 @@ pub struct Options {
     /// Names this deployment in key descriptions, so that clean-up never touches keys
     /// other deployments (or people) made.
     pub instance: String,
+    /// Accounts created and keys minted at the same time (`CONCURRENCY`, default 8).
+    pub concurrency: usize,
 }
 
 impl Options {
@@ -60,6 +62,14 @@ impl Options {
             orphan_grace: duration("ORPHAN_GRACE", "15m")?,
             key_ready_timeout: duration("KEY_READY_TIMEOUT", "0s")?,
             instance: get("INSTANCE_NAME").unwrap_or_else(|| own_namespace.to_owned()),
+            concurrency: match get("CONCURRENCY") {
+                None => 8,
+                Some(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| SettingsError(format!("CONCURRENCY must be a whole number, got {v:?}")))?
+                    .max(1),
+            },
         })
     }
 
@@ -172,16 +182,28 @@ impl Run<'_> {
         }
         let deletions: Vec<AccountAction> =
             actions.iter().filter(|a| matches!(a, AccountAction::Delete { .. })).cloned().collect();
-        for action in actions.iter().filter(|a| !matches!(a, AccountAction::Delete { .. })) {
-            self.apply_account(action, dry_run);
-        }
+        let changes: Vec<&AccountAction> =
+            actions.iter().filter(|a| !matches!(a, AccountAction::Delete { .. })).collect();
+        self.apply_accounts(&changes, dry_run);
         self.keys()?;
         self.acls();
         self.outputs()?;
-        for action in &deletions {
-            self.apply_account(action, dry_run);
-        }
+        self.apply_accounts(&deletions.iter().collect::<Vec<_>>(), dry_run);
         Ok(())
+    }
+
+    /// Calls the API for the actions side by side, then records the results in order.
+    fn apply_accounts(&mut self, actions: &[&AccountAction], dry_run: bool) {
+        let results = if dry_run {
+            Vec::new()
+        } else {
+            let this = &*self;
+            hook_reconcile::pool::run_bounded(actions, self.options.concurrency, |a| this.account_call(a))
+        };
+        let mut results = results.into_iter();
+        for action in actions {
+            self.record_account(action, if dry_run { None } else { results.next() });
+        }
     }
 
     /// Whether a declared key or ACL still refers to the account.
@@ -189,20 +211,8 @@ impl Run<'_> {
         self.desired.keys.keys().any(|(sa, _)| sa == name) || self.desired.acls.values().any(|m| m.contains_key(name))
     }
 
-    fn apply_account(&mut self, action: &AccountAction, dry_run: bool) {
-        let (subject, detail) = match action {
-            AccountAction::Create { name, .. } => (account_subject(name), "create".to_owned()),
-            AccountAction::Describe { name, description, .. } => {
-                (account_subject(name), format!("description -> {description:?}"))
-            }
-            AccountAction::Delete { id, name } => (account_subject(name), format!("delete {id}")),
-        };
-        self.report.account_changes += 1;
-        if dry_run {
-            self.report.event("account", subject, format!("{detail} (dry run)"));
-            return;
-        }
-        let result = match action {
+    fn account_call(&self, action: &AccountAction) -> Result<Option<ServiceAccount>, api_http::HttpError> {
+        match action {
             AccountAction::Create { name, description } => match self.cloud.create_service_account(name, description) {
                 Ok(sa) => Ok(Some(sa)),
                 // The name is taken (an earlier attempt, or a concurrent one): adopt it.
@@ -215,14 +225,31 @@ impl Run<'_> {
                 self.cloud.update_service_account(id, description).map(|()| None)
             }
             AccountAction::Delete { id, .. } => self.cloud.delete_service_account(id).map(|()| None),
+        }
+    }
+
+    /// `result` is `None` in a dry run.
+    fn record_account(
+        &mut self,
+        action: &AccountAction,
+        result: Option<Result<Option<ServiceAccount>, api_http::HttpError>>,
+    ) {
+        let (subject, detail) = match action {
+            AccountAction::Create { name, .. } => (account_subject(name), "create".to_owned()),
+            AccountAction::Describe { name, description, .. } => {
+                (account_subject(name), format!("description -> {description:?}"))
+            }
+            AccountAction::Delete { id, name } => (account_subject(name), format!("delete {id}")),
         };
+        self.report.account_changes += 1;
         match result {
-            Ok(Some(sa)) => {
+            None => self.report.event("account", subject, format!("{detail} (dry run)")),
+            Some(Ok(Some(sa))) => {
                 self.report.event("account", subject, format!("{detail}: {}", sa.id));
                 self.accounts.insert(sa.name.clone(), sa);
             }
-            Ok(None) => self.report.event("account", subject, detail),
-            Err(e) => self.report.fail(Failure::from_http(subject, &e)),
+            Some(Ok(None)) => self.report.event("account", subject, detail),
+            Some(Err(e)) => self.report.fail(Failure::from_http(subject, &e)),
         }
     }
 
@@ -265,13 +292,32 @@ impl Run<'_> {
             marker: self.options.marker(),
         };
         let plan = plan::plan_keys(&targets, &keys, &secrets, jiff::Timestamp::now(), &policy);
+        let mut mints = Vec::new();
         for (target, decision) in &plan.decisions {
             match decision {
                 KeyDecision::Keep { key_id } => {
                     self.report.keys_kept += 1;
                     tracing::debug!(subject = target.subject, key_id, "key kept");
                 }
-                KeyDecision::Mint { reason, previous } => self.mint(target, reason, previous.as_deref())?,
+                KeyDecision::Mint { reason, previous } => mints.push((target, reason.as_str(), previous.as_deref())),
+            }
+        }
+        self.report.keys_minted += mints.len();
+        if self.hook.options.dry_run {
+            for (target, reason, _) in &mints {
+                self.report.event("key", target.subject.clone(), format!("mint: {reason} (dry run)"));
+            }
+        } else {
+            let this = &*self;
+            let results =
+                hook_reconcile::pool::run_bounded(&mints, self.options.concurrency, |(t, r, p)| this.mint(t, r, *p));
+            for ((target, _, _), result) in mints.iter().zip(results) {
+                match result? {
+                    Ok(details) => {
+                        details.into_iter().for_each(|d| self.report.event("key", target.subject.clone(), d))
+                    }
+                    Err(f) => self.report.fail(f),
+                }
             }
         }
         self.report.keys_retiring = plan.retiring.len();
@@ -328,12 +374,14 @@ impl Run<'_> {
         Ok(Some(KeyTarget { subject: subject.into(), delivery, max_age }))
     }
 
-    fn mint(&mut self, target: &KeyTarget, reason: &str, previous: Option<&str>) -> Result<(), OutputError> {
-        self.report.keys_minted += 1;
-        if self.hook.options.dry_run {
-            self.report.event("key", target.subject.clone(), format!("mint: {reason} (dry run)"));
-            return Ok(());
-        }
+    /// Mints and delivers one key. Safe to run side by side: the secret goes to the
+    /// (synchronised) patch file the moment it exists. Returns what happened, or why not.
+    fn mint(
+        &self,
+        target: &KeyTarget,
+        reason: &str,
+        previous: Option<&str>,
+    ) -> Result<Result<Vec<String>, Failure>, OutputError> {
         let d = &target.delivery;
         let env_id = match &d.cluster {
             Some(_) => self.directory.environment_id(&d.environment),
@@ -341,10 +389,7 @@ impl Run<'_> {
         };
         let env_id = match env_id {
             Ok(id) => id,
-            Err(f) => {
-                self.report.fail(Failure { subject: target.subject.clone(), ..f });
-                return Ok(());
-            }
+            Err(f) => return Ok(Err(Failure { subject: target.subject.clone(), ..f })),
         };
         let description = format!("{} sa={} resource={}", self.options.marker(), d.service_account, d.resource_id);
         match self.cloud.create_api_key(&d.service_account_id, Some((&d.resource_id, &env_id)), &description) {
@@ -353,33 +398,28 @@ impl Run<'_> {
                 for op in d.secrets(&key.id, &secret, previous.map(|p| (p, rotated_at.as_str()))) {
                     self.hook.outputs.patch_precious(&op)?;
                 }
-                self.report.event(
-                    "key",
-                    target.subject.clone(),
-                    format!("minted {} ({reason}); Secrets {}", key.id, d.secret_names().join(", ")),
-                );
+                let mut details =
+                    vec![format!("minted {} ({reason}); Secrets {}", key.id, d.secret_names().join(", "))];
                 if d.cluster.is_some() && !self.options.key_ready_timeout.is_zero() {
-                    self.wait_until_ready(target, &key.id, &secret);
+                    details.extend(self.wait_until_ready(target, &key.id, &secret));
                 }
+                Ok(Ok(details))
             }
             // The key may exist without its secret: it becomes an orphan and is cleaned up.
-            Err(e) => self.report.fail(Failure::from_http(target.subject.clone(), &e)),
+            Err(e) => Ok(Err(Failure::from_http(target.subject.clone(), &e))),
         }
-        Ok(())
     }
 
     /// Polls Kafka REST with the new key until it authenticates, within the timeout.
-    fn wait_until_ready(&mut self, target: &KeyTarget, key_id: &str, secret: &api_http::Secret) {
+    fn wait_until_ready(&self, target: &KeyTarget, key_id: &str, secret: &api_http::Secret) -> Option<String> {
         let d = &target.delivery;
-        let Some(cluster) = self.desired.keys.keys().find_map(|(sa, r)| match r {
+        let cluster = self.desired.keys.keys().find_map(|(sa, r)| match r {
             KeyResource::Kafka(c) if *sa == d.service_account && d.cluster.as_deref() == Some(c.name.as_str()) => {
                 Some(c.clone())
             }
             _ => None,
-        }) else {
-            return;
-        };
-        let Ok(resolved) = self.directory.cluster(&cluster) else { return };
+        })?;
+        let resolved = self.directory.cluster(&cluster).ok()?;
         let until = Instant::now() + self.options.key_ready_timeout.min(self.hook.deadline.remaining());
         let client = Client::new(
             &resolved.rest_endpoint,
@@ -389,8 +429,7 @@ impl Run<'_> {
         let kafka = KafkaRest::new(client, &resolved.id);
         while Instant::now() < until {
             if kafka.list_topics().is_ok() {
-                self.report.event("key", target.subject.clone(), format!("{key_id} authenticates"));
-                return;
+                return Some(format!("{key_id} authenticates"));
             }
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -399,6 +438,7 @@ impl Run<'_> {
             key_id,
             "the new key does not authenticate yet; its Secret is delivered anyway"
         );
+        None
     }
 
     fn acls(&mut self) {

@@ -34,6 +34,8 @@ pub struct Options {
     pub properties_dir: PathBuf,
     pub auto_restart: bool,
     pub max_restarts_per_hour: usize,
+    /// Connectors changed at the same time (`CONCURRENCY`, default 8).
+    pub concurrency: usize,
     pub own_namespace: String,
 }
 
@@ -52,13 +54,12 @@ impl Options {
                 ));
             }
         };
-        let max = get("MAX_RESTARTS_PER_HOUR")
-            .map(|v| {
-                v.trim()
-                    .parse()
-                    .map_err(|_| SettingsError(format!("MAX_RESTARTS_PER_HOUR must be a whole number, got {v:?}")))
-            })
-            .transpose()?;
+        let number = |k: &str| -> Result<Option<usize>, SettingsError> {
+            get(k)
+                .map(|v| v.trim().parse().map_err(|_| SettingsError(format!("{k} must be a whole number, got {v:?}"))))
+                .transpose()
+        };
+        let max = number("MAX_RESTARTS_PER_HOUR")?;
         Ok(Self {
             connect_url: get("CONNECT_URL").unwrap_or_else(|| "http://connect".into()).trim_end_matches('/').to_owned(),
             connect_auth,
@@ -68,6 +69,7 @@ impl Options {
             ),
             auto_restart: get("AUTO_RESTART").is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
             max_restarts_per_hour: max.unwrap_or(3),
+            concurrency: number("CONCURRENCY")?.unwrap_or(8).max(1),
             own_namespace: own_namespace.to_owned(),
         })
     }
@@ -296,12 +298,23 @@ pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Out
         for (name, why) in &plan.refusals {
             report.fail(Failure::permanent(format!("connector {name} on {target}"), why.clone()));
         }
+        // One connector's actions stay in order (create, then pause); connectors run side by side.
+        let mut groups: Vec<Vec<&Action>> = Vec::new();
         for action in &plan.actions {
+            match groups.iter_mut().find(|g| g[0].name() == action.name()) {
+                Some(g) => g.push(action),
+                None => groups.push(vec![action]),
+            }
+        }
+        let want_of = |name: &str| wants.iter().find(|w| w.name == name);
+        let results = hook_reconcile::pool::run_bounded(&groups, options.concurrency, |group| {
+            group.iter().map(|a| (*a, apply(&api, a, want_of(a.name()), dry_run))).collect::<Vec<_>>()
+        });
+        for (action, result) in results.into_iter().flatten() {
             let d = mine.iter().find(|d| d.rendered.name == action.name());
-            let w = wants.iter().find(|w| w.name == action.name());
+            let w = want_of(action.name());
             let subject = d.map(|d| subject(d)).unwrap_or_else(|| format!("connector {} on {target}", action.name()));
             let shown = w.map(|w| redacted(&w.config, &w.sensitive)).unwrap_or_default();
-            let result = apply(&api, action, w, dry_run);
             match result {
                 Ok(detail) => {
                     report.event(&subject, describe(action), format!("{detail}{shown}"));
