@@ -43,12 +43,10 @@ fn peak_rss_kib() -> u64 {
 
 fn child(path: &str) {
     let started = Instant::now();
-    let bytes = std::fs::read(path).unwrap();
-    let contexts = shell_hook::parse_contexts(&bytes).unwrap();
+    let contexts = shell_hook::read_contexts(std::path::Path::new(path)).unwrap();
     if std::env::var_os("STAGES").is_some() {
         eprintln!("after parse: {} KiB", peak_rss_kib());
     }
-    drop(bytes);
     let views = hook_reconcile::views(&contexts, "specs").unwrap();
     if std::env::var_os("STAGES").is_some() {
         eprintln!("after views: {} KiB", peak_rss_kib());
@@ -71,6 +69,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--child") {
         return child(&args[pos + 1]);
+    }
+    if let Some(pos) = args.iter().position(|a| a == "--generate") {
+        generate(std::path::Path::new(&args[pos + 1]));
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("contexts.json");

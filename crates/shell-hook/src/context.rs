@@ -74,7 +74,12 @@ pub enum ContextError {
 
 /// Parses the whole array. Errors name the array index and the field.
 pub fn parse_contexts(bytes: &[u8]) -> Result<Vec<BindingContext>, ContextError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    finish(serde_json::Deserializer::from_slice(bytes))
+}
+
+fn finish<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Vec<BindingContext>, ContextError> {
     let contexts: Vec<BindingContext> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -96,8 +101,10 @@ pub fn parse_contexts(bytes: &[u8]) -> Result<Vec<BindingContext>, ContextError>
 
 /// Reads and parses a context file.
 pub fn read_contexts(path: &std::path::Path) -> Result<Vec<BindingContext>, ContextError> {
-    let bytes = std::fs::read(path).map_err(|source| ContextError::Io { path: path.display().to_string(), source })?;
-    parse_contexts(&bytes)
+    // Streamed rather than read whole: a 20 MB snapshot then never sits in memory twice.
+    let file =
+        std::fs::File::open(path).map_err(|source| ContextError::Io { path: path.display().to_string(), source })?;
+    finish(serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file)))
 }
 
 fn split_index(path: &str) -> Option<(usize, String)> {

@@ -19,7 +19,7 @@ pub mod patch;
 pub mod run;
 
 pub use config::{HookConfig, KubernetesBinding, LabelSelector, NamespaceSelector, ScheduleBinding};
-pub use context::{BindingContext, ContextType, ObjectItem, WatchEvent, latest_objects, parse_contexts};
+pub use context::{BindingContext, ContextType, ObjectItem, WatchEvent, latest_objects, parse_contexts, read_contexts};
 pub use metrics::MetricOperation;
 pub use outputs::{Destination, Outputs};
 pub use patch::{ObjectOperation, ObjectRef};
