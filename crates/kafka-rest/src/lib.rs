@@ -157,7 +157,9 @@ impl KafkaRest {
         if validate_only {
             body["validate_only"] = json!(true);
         }
-        self.client.request("POST", &format!("{}/topics", self.prefix), Some(&body), Retry::ThrottleOnly).map(drop)
+        // Safe to repeat: a topic name is unique, so a repeat of a create that had landed answers
+        // "already exists" (40002), which the caller verifies with a GET; it never duplicates.
+        self.client.request("POST", &format!("{}/topics", self.prefix), Some(&body), Retry::Transient).map(drop)
     }
 
     /// One atomic batch of config changes (idempotent, so retried).
