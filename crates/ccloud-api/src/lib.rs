@@ -116,10 +116,11 @@ impl CloudApi {
     }
 
     /// Creates a service account. A 409 (name taken) is returned as an error for the
-    /// caller to adopt the existing account.
+    /// caller to adopt the existing account; that also makes repeating a create that had
+    /// landed unseen safe, so transient failures are retried.
     pub fn create_service_account(&self, name: &str, description: &str) -> Result<ServiceAccount, HttpError> {
         let body = json!({"display_name": name, "description": description});
-        let r = self.client.request("POST", "/iam/v2/service-accounts", Some(&body), Retry::ThrottleOnly)?;
+        let r = self.client.request("POST", "/iam/v2/service-accounts", Some(&body), Retry::Transient)?;
         sa_from_json(&r.body).ok_or_else(|| decode("POST", "/iam/v2/service-accounts"))
     }
 
@@ -148,7 +149,9 @@ impl CloudApi {
         Ok(self.list(&path)?.iter().filter_map(key_from_json).collect())
     }
 
-    /// Mints a key. Only retried on 429: a repeated create would mint a second key.
+    /// Mints a key. Transient failures are retried: an attempt that landed unseen leaves a key
+    /// nobody holds the secret of, which the caller's orphan cleanup removes after its grace
+    /// period; never retrying would instead stall the pair for a whole run per failure.
     pub fn create_api_key(
         &self,
         owner: &str,
@@ -159,7 +162,7 @@ impl CloudApi {
         if let Some((id, environment)) = resource {
             spec["resource"] = json!({"id": id, "environment": environment});
         }
-        let r = self.client.request("POST", "/iam/v2/api-keys", Some(&json!({"spec": spec})), Retry::ThrottleOnly)?;
+        let r = self.client.request("POST", "/iam/v2/api-keys", Some(&json!({"spec": spec})), Retry::Transient)?;
         let key = key_from_json(&r.body).ok_or_else(|| decode("POST", "/iam/v2/api-keys"))?;
         let secret =
             r.body["spec"]["secret"].as_str().map(Secret::new).ok_or_else(|| decode("POST", "/iam/v2/api-keys"))?;
