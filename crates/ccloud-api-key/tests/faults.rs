@@ -70,6 +70,10 @@ fn matrix(action: Value, times: u32) {
             writes_since_clear(u);
             assert_eq!(cluster.run(&env).exit, 0, "{case}");
             assert_eq!(writes_since_clear(u), 0, "{case}: the run after convergence wrote");
+            assert!(
+                http(u, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64() > Some(0),
+                "{case}: never struck"
+            );
         }
     }
 }

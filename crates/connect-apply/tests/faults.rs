@@ -1,0 +1,143 @@
+#![allow(clippy::unwrap_used)]
+//! The fault matrix: every kind of failure, injected by the emulator before and after each kind
+//! of write `connect-apply` makes (create or update a self-managed connector, delete one, create
+//! a managed one), plus rebalance 409s. The hook is then run again as shell-operator does, with
+//! its patches applied between runs, and must converge within 3 runs, each inside its deadline,
+//! with no write after that.
+
+mod common;
+
+use common::*;
+use hookctl::cluster::Objects;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const WRITES: [(&str, &str); 3] = [
+    ("PUT", "/connectors/*/config"),
+    ("DELETE", "/connectors/*"),
+    ("PUT", "/connect/v1/environments/*/clusters/*/connectors/*/config"),
+];
+
+/// A new and a changed self-managed connector, one to delete, and a new managed one.
+fn declared() -> Vec<Value> {
+    vec![
+        connector_cm("fresh", json!({"enabled": "true"}), json!({"a.json": jdbc("fresh", "jdbc:mysql://one")})),
+        connector_cm("changed", json!({"enabled": "true"}), json!({"a.json": jdbc("changed", "jdbc:mysql://new")})),
+        connector_cm("gone", json!({"enabled": "false"}), json!({"a.json": jdbc("gone", "jdbc:mysql://one")})),
+        connector_cm(
+            "dg",
+            json!({"enabled": "true", "destination.cc": "cc.env.streaming-ops-dev.kafka.microservices-orders"}),
+            json!({"dg.json": datagen("dg")}),
+        ),
+        route(),
+    ]
+}
+
+fn seed(u: &str) {
+    for (name, url) in [("changed", "jdbc:mysql://old"), ("gone", "jdbc:mysql://one")] {
+        let body: Value = serde_json::from_str(&jdbc(name, url)).unwrap();
+        let (status, _) = http(u, "PUT", &format!("/connectors/{name}/config"), None, Some(body["config"].clone()));
+        assert!(status == 200 || status == 201, "seeding {name}: {status}");
+    }
+}
+
+fn converged(u: &str) -> Result<(), String> {
+    let url =
+        |name: &str| http(u, "GET", &format!("/connectors/{name}/config"), None, None).1["connection.url"].clone();
+    if url("fresh") != "jdbc:mysql://one" || url("changed") != "jdbc:mysql://new" {
+        return Err("a self-managed connector does not hold its declared config".into());
+    }
+    if http(u, "GET", "/connectors/gone", None, None).0 != 404 {
+        return Err("the disabled connector still exists".into());
+    }
+    let (status, _) = http(u, "GET", &format!("{BASE}/connectors/dg/config"), Some(CLOUD), None);
+    if status != 200 {
+        return Err(format!("the managed connector is missing ({status})"));
+    }
+    Ok(())
+}
+
+fn drive(case: &str, u: &str) {
+    let env = env(u, &[("HOOK_DEADLINE", "3s")]);
+    let mut objects = Objects(declared());
+    let mut runs = 0;
+    let outcome = loop {
+        runs += 1;
+        let started = Instant::now();
+        let exit = run(&mut objects, &env).exit_code;
+        assert!(started.elapsed() < Duration::from_secs(4), "{case}: run {runs} overran its deadline");
+        let state = if exit == 0 { converged(u) } else { Err(format!("exit {exit}")) };
+        if state.is_ok() || runs == 3 {
+            break state;
+        }
+        std::thread::sleep(Duration::from_millis(700));
+    };
+    assert_eq!(outcome, Ok(()), "{case}: not converged after {runs} runs");
+    writes(u);
+    assert_eq!(run(&mut objects, &env).exit_code, 0, "{case}");
+    assert_eq!(writes(u), Vec::<String>::new(), "{case}: the run after convergence wrote");
+}
+
+fn matrix(action: Value, times: u32) {
+    for (method, path) in WRITES {
+        for when in ["before", "after"] {
+            let emu = emulator();
+            let u = &emu.url;
+            seed(u);
+            let rule = json!({"method": method, "path": path, "when": when, "times": times, "action": action});
+            assert_eq!(http(u, "POST", "/_emulator/faults", None, Some(rule)).0, 200);
+            let case = format!("{action} {when} {method} {path}");
+            drive(&case, u);
+            assert!(
+                http(u, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64() > Some(0),
+                "{case}: never struck"
+            );
+        }
+    }
+}
+
+#[test]
+fn throttled_with_retry_after() {
+    matrix(json!({"type": "status", "status": 429, "retry_after": 1}), 1);
+}
+
+#[test]
+fn throttled_without_retry_after() {
+    matrix(json!({"type": "status", "status": 429}), 2);
+}
+
+#[test]
+fn internal_server_error() {
+    matrix(json!({"type": "status", "status": 500}), 1);
+}
+
+#[test]
+fn unavailable_in_bursts() {
+    matrix(json!({"type": "status", "status": 503}), 3);
+}
+
+#[test]
+fn dropped_connections() {
+    matrix(json!({"type": "drop"}), 1);
+}
+
+#[test]
+fn slow_responses() {
+    matrix(json!({"type": "delay", "ms": 800}), 2);
+}
+
+#[test]
+fn timeouts_past_the_deadline() {
+    matrix(json!({"type": "delay", "ms": 3500}), 1);
+}
+
+#[test]
+fn rebalances() {
+    for requests in [1, 3, 6] {
+        let emu = emulator();
+        let u = &emu.url;
+        seed(u);
+        http(u, "POST", "/_emulator/connect/rebalance", None, Some(json!({"requests": requests})));
+        drive(&format!("{requests} rebalance 409s"), u);
+    }
+}
