@@ -25,17 +25,22 @@ impl Variables {
             .collect();
         files.sort();
         for file in files {
-            for line in std::fs::read_to_string(&file)?.lines() {
-                let line = line.trim_end_matches('\r');
-                if line.trim().is_empty() || line.trim_start().starts_with(['#', '!']) {
-                    continue;
-                }
-                if let Some((k, v)) = line.split_once('=') {
-                    vars.insert(k.trim().to_ascii_uppercase().replace(['.', '-'], "_"), v.to_owned());
-                }
-            }
+            Self::read_properties(&std::fs::read_to_string(&file)?, &mut vars);
         }
         Ok(Self(vars))
+    }
+
+    /// Adds the `key=value` lines of one properties file (comments and blank lines skipped).
+    pub fn read_properties(text: &str, vars: &mut BTreeMap<String, String>) {
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.trim_start().starts_with(['#', '!']) {
+                continue;
+            }
+            if let Some((k, v)) = line.split_once('=') {
+                vars.insert(k.trim().to_ascii_uppercase().replace(['.', '-'], "_"), v.to_owned());
+            }
+        }
     }
 
     /// The original also exported `KAFKA_API_KEY`/`KAFKA_API_SECRET` from the JAAS line;
