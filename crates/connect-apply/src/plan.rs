@@ -121,7 +121,9 @@ pub fn plan(
             }
         };
         let verb = match (w.state.as_str(), live_state) {
-            ("paused", "RUNNING" | "PROVISIONING" | "DEGRADED") => Some("pause"),
+            // Pause sets Connect's target state whatever the runtime state (a FAILED or
+            // UNASSIGNED connector declared paused must not start running later).
+            ("paused", s) if s != "PAUSED" => Some("pause"),
             ("running", "PAUSED" | "STOPPED") => Some("resume"),
             ("stopped", s) if s != "STOPPED" => Some("stop"),
             _ => None,
