@@ -4,13 +4,15 @@
 
 use ccloud_spec::{ClusterRef, ConfigMapView, SpecError};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What should hold for one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredTopic {
     pub partitions: Option<u32>,
     pub replication_factor: Option<u32>,
-    pub config: BTreeMap<String, String>,
+    /// Shared with the plan's create action: with 40,000 topics a copy per action was 30 MB.
+    pub config: Arc<BTreeMap<String, String>>,
     pub tombstone: bool,
     pub sources: Vec<String>,
 }
@@ -25,7 +27,7 @@ impl DesiredTopic {
     ) -> bool {
         self.partitions == partitions
             && self.replication_factor == replication_factor
-            && &self.config == config
+            && *self.config == *config
             && self.tombstone == tombstone
     }
 }
@@ -74,7 +76,7 @@ pub fn desired(views: &[ConfigMapView]) -> Desired {
                     let t = DesiredTopic {
                         partitions: d.partitions,
                         replication_factor: d.replication_factor,
-                        config: d.config,
+                        config: Arc::new(d.config),
                         tombstone: d.tombstone,
                         sources: vec![d.source],
                     };

@@ -4,6 +4,7 @@
 use crate::desired::DesiredTopic;
 use crate::observe::Observed;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Deletion and drift rules for one cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub enum Action {
         topic: String,
         partitions: Option<u32>,
         replication_factor: Option<u32>,
-        config: BTreeMap<String, String>,
+        config: Arc<BTreeMap<String, String>>,
     },
     /// `set` holds (old, new) values; `reset` undeclared dynamic configs.
     AlterConfigs {

@@ -48,7 +48,7 @@ fn describe(action: &Action) -> (&'static str, String) {
             if let Some(rf) = replication_factor {
                 let _ = write!(d, " replication_factor={rf}");
             }
-            for (k, v) in config {
+            for (k, v) in config.iter() {
                 let _ = write!(d, " {k}={v}");
             }
             ("create", d)

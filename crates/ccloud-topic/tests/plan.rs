@@ -33,7 +33,7 @@ fn want(partitions: Option<u32>, config: &[(&str, &str)]) -> DesiredTopic {
     DesiredTopic {
         partitions,
         replication_factor: None,
-        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>().into(),
         tombstone: false,
         sources: vec!["ns/cm".into()],
     }
@@ -45,7 +45,7 @@ fn simulate(mut observed: Observed, actions: &[Action]) -> Observed {
         match a {
             Action::Create { topic, partitions, config, .. } => {
                 let mut configs = defaults();
-                for (k, v) in config {
+                for (k, v) in config.iter() {
                     configs.insert(k.clone(), (v.clone(), true));
                 }
                 observed.topics.insert(
@@ -155,7 +155,7 @@ proptest! {
         for (name, w) in &desired {
             let t = &after.topics[name];
             if let Some(p) = w.partitions { prop_assert_eq!(t.partitions, p); }
-            for (k, v) in &w.config { prop_assert_eq!(&t.configs[k].0, v); }
+            for (k, v) in w.config.iter() { prop_assert_eq!(&t.configs[k].0, v); }
         }
         let again = plan(&desired, &after, &policy);
         prop_assert!(again.actions.is_empty(), "{:?}", again.actions);
