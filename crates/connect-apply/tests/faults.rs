@@ -96,40 +96,7 @@ fn matrix(action: Value, times: u32) {
     }
 }
 
-#[test]
-fn throttled_with_retry_after() {
-    matrix(json!({"type": "status", "status": 429, "retry_after": 1}), 1);
-}
-
-#[test]
-fn throttled_without_retry_after() {
-    matrix(json!({"type": "status", "status": 429}), 2);
-}
-
-#[test]
-fn internal_server_error() {
-    matrix(json!({"type": "status", "status": 500}), 1);
-}
-
-#[test]
-fn unavailable_in_bursts() {
-    matrix(json!({"type": "status", "status": 503}), 3);
-}
-
-#[test]
-fn dropped_connections() {
-    matrix(json!({"type": "drop"}), 1);
-}
-
-#[test]
-fn slow_responses() {
-    matrix(json!({"type": "delay", "ms": 800}), 2);
-}
-
-#[test]
-fn timeouts_past_the_deadline() {
-    matrix(json!({"type": "delay", "ms": 3500}), 1);
-}
+test_support::fault_matrix_tests!(matrix);
 
 #[test]
 fn rebalances() {
