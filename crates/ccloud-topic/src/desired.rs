@@ -18,17 +18,11 @@ pub struct DesiredTopic {
 }
 
 impl DesiredTopic {
-    fn same(
-        &self,
-        partitions: Option<u32>,
-        replication_factor: Option<u32>,
-        config: &BTreeMap<String, String>,
-        tombstone: bool,
-    ) -> bool {
-        self.partitions == partitions
-            && self.replication_factor == replication_factor
-            && *self.config == *config
-            && self.tombstone == tombstone
+    fn same_settings(&self, other: &Self) -> bool {
+        self.partitions == other.partitions
+            && self.replication_factor == other.replication_factor
+            && self.config == other.config
+            && self.tombstone == other.tombstone
     }
 }
 
@@ -62,33 +56,29 @@ pub fn desired(views: &[ConfigMapView]) -> Desired {
         };
         let entry = out.by_source.entry(view.id()).or_default();
         for d in declared {
-            // Moved, not cloned: with 10,000 ConfigMaps the copies dominated peak memory.
             entry.push((d.cluster.clone(), d.name.clone()));
             let key = (d.cluster, d.name);
             if let Some(sources) = conflicted.get_mut(&key) {
                 sources.push(d.source);
                 continue;
             }
-            let (cluster, name) = key;
-            let topics = out.clusters.entry(cluster).or_default();
-            match topics.get_mut(&name) {
+            // Moved, not cloned: with 10,000 ConfigMaps the copies dominated peak memory.
+            let want = DesiredTopic {
+                partitions: d.partitions,
+                replication_factor: d.replication_factor,
+                config: Arc::new(d.config),
+                tombstone: d.tombstone,
+                sources: vec![d.source],
+            };
+            let topics = out.clusters.entry(key.0.clone()).or_default();
+            match topics.get_mut(&key.1) {
                 None => {
-                    let t = DesiredTopic {
-                        partitions: d.partitions,
-                        replication_factor: d.replication_factor,
-                        config: Arc::new(d.config),
-                        tombstone: d.tombstone,
-                        sources: vec![d.source],
-                    };
-                    topics.insert(name, t);
+                    topics.insert(key.1, want);
                 }
-                Some(existing) if existing.same(d.partitions, d.replication_factor, &d.config, d.tombstone) => {
-                    existing.sources.push(d.source)
-                }
+                Some(existing) if existing.same_settings(&want) => existing.sources.extend(want.sources),
                 Some(_) => {
-                    let existing = topics.remove(&name).map(|t| t.sources).unwrap_or_default();
-                    let cluster = entry.last().map(|(c, _)| c.clone()).unwrap_or_default();
-                    conflicted.insert((cluster, name), existing.into_iter().chain([d.source]).collect());
+                    let existing = topics.remove(&key.1).map(|t| t.sources).unwrap_or_default();
+                    conflicted.insert(key, existing.into_iter().chain(want.sources).collect());
                 }
             }
         }
