@@ -45,6 +45,9 @@ impl Default for RetryPolicy {
 
 type Headers = Vec<(String, String)>;
 
+/// The largest body read whole; bigger lists are decoded as they arrive ([`Client::get_streamed`]).
+const BODY_LIMIT: u64 = 512 * 1024 * 1024;
+
 /// A response with a 2xx status.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -184,12 +187,6 @@ impl Client {
         self.request("GET", path, None, Retry::Transient)
     }
 
-    /// A GET whose body the caller decodes itself (large lists parsed into typed,
-    /// borrowed structs instead of a `Value` tree).
-    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, HttpError> {
-        self.with_retries("GET", path, Retry::Transient, || self.once_raw("GET", path, None).map(|(_, bytes)| bytes))
-    }
-
     /// Sends a request; non-2xx statuses are errors (after retries where allowed).
     pub fn request(
         &self,
@@ -267,6 +264,46 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(Headers, Vec<u8>), HttpError> {
+        let (headers, mut response) = self.send(method, path, body)?;
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec()
+            .map_err(|e| HttpError::Transport { method, path: path.into(), message: e.to_string() })?;
+        Ok((headers, bytes))
+    }
+
+    /// A GET whose body is decoded as it arrives, never held whole: the configs of every
+    /// topic of a large cluster are hundreds of megabytes. `decode` runs once per attempt,
+    /// from the start of the body; a body cut off midway is a transient failure.
+    pub fn get_streamed<T>(
+        &self,
+        path: &str,
+        decode: impl Fn(&mut dyn std::io::Read) -> Result<T, serde_json::Error>,
+    ) -> Result<T, HttpError> {
+        self.with_retries("GET", path, Retry::Transient, || {
+            let (_, mut response) = self.send("GET", path, None)?;
+            let mut reader = response.body_mut().as_reader();
+            decode(&mut reader).map_err(|e| {
+                let (method, path, message) = ("GET", path.to_owned(), e.to_string());
+                if e.is_io() || e.is_eof() {
+                    HttpError::Transport { method, path, message }
+                } else {
+                    HttpError::Decode { method, path, message }
+                }
+            })
+        })
+    }
+
+    /// Sends one request; a 2xx gives the headers and the unread response, anything else
+    /// (read whole, it is small) an error.
+    fn send(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(Headers, ureq::http::Response<ureq::Body>), HttpError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
@@ -290,11 +327,10 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
-        let bytes =
-            response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_vec().map_err(|e| transport(&e))?;
         if (200..300).contains(&status) {
-            return Ok((headers, bytes));
+            return Ok((headers, response));
         }
+        let bytes = response.body_mut().with_config().limit(BODY_LIMIT).read_to_vec().map_err(|e| transport(&e))?;
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let retry_after = headers
             .iter()

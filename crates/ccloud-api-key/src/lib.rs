@@ -83,10 +83,10 @@ impl Options {
 pub struct OutputError(#[from] std::io::Error);
 
 /// One reconcile of the full declared state.
-pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
+pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
     let started = Instant::now();
-    let Some(views) = views(&hook.contexts, SPECS_BINDING) else {
-        return Ok(Outcome { text: "no ConfigMap snapshot in this run: nothing to do\n".into(), ..Outcome::default() });
+    let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
+        return Ok(Outcome::message("no ConfigMap snapshot in this run: nothing to do\n"));
     };
     let desired = desired::desired(&views);
     let directory = Directory::new(settings, hook.deadline.instant());
@@ -134,12 +134,7 @@ pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Out
         dry_run = report.dry_run,
         "reconcile finished"
     );
-    Ok(Outcome {
-        changed: report.changed(),
-        retry: report.has_transient_failure(),
-        text: report.text(),
-        json: report.json(),
-    })
+    Ok(Outcome { changed: report.changed(), retry: report.has_transient_failure(), report: Some(Box::new(report)) })
 }
 
 struct Run<'a> {
@@ -266,7 +261,7 @@ impl Run<'_> {
             return Ok(());
         };
         let secrets: Vec<ManagedSecret> =
-            items.iter().filter_map(|i| i.filter_result.as_ref().and_then(ManagedSecret::from_view)).collect();
+            items.iter().filter_map(|i| i.filter_result().as_ref().and_then(ManagedSecret::from_view)).collect();
         let mut targets = Vec::new();
         for ((sa, resource), want) in &self.desired.keys {
             let subject = key_subject(sa, resource);

@@ -52,8 +52,10 @@ impl Report {
     pub fn failed(&self, subject: &str) -> Option<&Failure> {
         self.failures.iter().find(|f| f.subject == subject)
     }
+}
 
-    pub fn text(&self) -> String {
+impl shell_hook::Report for Report {
+    fn text(&self) -> String {
         let mut out = String::new();
         for e in &self.events {
             let _ = writeln!(out, "{:<12} {:<60} {}", e.kind, e.subject, e.detail);
@@ -85,7 +87,7 @@ impl Report {
         out
     }
 
-    pub fn json(&self) -> Value {
+    fn json(&self) -> Value {
         json!({
             "tool": crate::config::TOOL, "dry_run": self.dry_run,
             "events": self.events.iter().map(|e| json!({"kind": e.kind, "subject": e.subject, "detail": e.detail})).collect::<Vec<_>>(),
@@ -94,7 +96,9 @@ impl Report {
             "acl_changes": self.acl_changes, "account_changes": self.account_changes, "requests": self.requests,
         })
     }
+}
 
+impl Report {
     pub fn metrics(&self) -> Vec<MetricOperation> {
         let g = |m: MetricOperation| m.group(crate::config::TOOL);
         let transient = self.failures.iter().filter(|f| f.transient).count();

@@ -43,11 +43,11 @@ fn peak_rss_kib() -> u64 {
 
 fn child(path: &str) {
     let started = Instant::now();
-    let contexts = shell_hook::read_contexts(std::path::Path::new(path)).unwrap();
+    let mut contexts = shell_hook::read_contexts(std::path::Path::new(path)).unwrap();
     if std::env::var_os("STAGES").is_some() {
         eprintln!("after parse: {} KiB", peak_rss_kib());
     }
-    let views = hook_reconcile::views(&contexts, "specs").unwrap();
+    let views = hook_reconcile::views(&mut contexts, "specs").unwrap();
     if std::env::var_os("STAGES").is_some() {
         eprintln!("after views: {} KiB", peak_rss_kib());
     }

@@ -78,8 +78,8 @@ fn counters(url: &str) -> (u64, u64) {
 /// one readiness `topic list`; per topic `create --if-not-exists`, at least one `describe`
 /// (retried until it works), `describe -o json`. Each CLI call is at least one HTTP request.
 fn original_cli_calls(contexts: &Value) -> usize {
-    let contexts: Vec<shell_hook::BindingContext> = serde_json::from_value(contexts.clone()).unwrap();
-    let views = hook_reconcile::views(&contexts, "specs").unwrap();
+    let mut contexts: Vec<shell_hook::BindingContext> = serde_json::from_value(contexts.clone()).unwrap();
+    let views = hook_reconcile::views(&mut contexts, "specs").unwrap();
     views
         .iter()
         .map(|view| {

@@ -36,7 +36,7 @@ fn apply_one(kafka: &KafkaRest, action: &Action, dry_run: bool) -> Result<Applie
     let done = if dry_run { Applied::Validated } else { Applied::Done };
     match action {
         Action::Create { topic, partitions, replication_factor, config } => {
-            match kafka.create_topic(topic, *partitions, *replication_factor, config, dry_run) {
+            match kafka.create_topic(topic, *partitions, *replication_factor, config.iter(), dry_run) {
                 Ok(()) => Ok(done),
                 // 40002 covers several causes: "exists" is proven only by a GET.
                 Err(e) if !dry_run && e.error_code() == Some(40002) && e.api_message().contains("already exists") => {

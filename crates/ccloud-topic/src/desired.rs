@@ -2,9 +2,9 @@
 //! declarations of one topic on one cluster are a conflict: neither wins, both
 //! sources hear about it, everything else proceeds.
 
+use crate::topic_config::TopicConfig;
 use ccloud_spec::{ClusterRef, ConfigMapView, SpecError};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// What should hold for one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +12,7 @@ pub struct DesiredTopic {
     pub partitions: Option<u32>,
     pub replication_factor: Option<u32>,
     /// Shared with the plan's create action: with 40,000 topics a copy per action was 30 MB.
-    pub config: Arc<BTreeMap<String, String>>,
+    pub config: TopicConfig,
     pub tombstone: bool,
     pub sources: Vec<String>,
 }
@@ -38,8 +38,16 @@ pub struct Desired {
     pub clusters: BTreeMap<ClusterRef, BTreeMap<String, DesiredTopic>>,
     pub conflicts: Vec<Conflict>,
     pub bad_sources: Vec<SpecError>,
-    /// Every source that was read, with the (cluster, topic) pairs it declares.
-    pub by_source: BTreeMap<String, Vec<(ClusterRef, String)>>,
+    /// Every source that was read, with the topics it declares per cluster (grouped: a
+    /// cluster per topic was 9 MB with 40,000 topics).
+    pub by_source: BTreeMap<String, Vec<(ClusterRef, Vec<String>)>>,
+}
+
+impl Desired {
+    /// The (cluster, topic) pairs `source` declares.
+    pub fn declared_by(&self, source: &str) -> impl Iterator<Item = (&ClusterRef, &String)> {
+        self.by_source.get(source).into_iter().flatten().flat_map(|(c, topics)| topics.iter().map(move |t| (c, t)))
+    }
 }
 
 pub fn desired(views: &[ConfigMapView]) -> Desired {
@@ -56,7 +64,10 @@ pub fn desired(views: &[ConfigMapView]) -> Desired {
         };
         let entry = out.by_source.entry(view.id()).or_default();
         for d in declared {
-            entry.push((d.cluster.clone(), d.name.clone()));
+            match entry.last_mut() {
+                Some((cluster, topics)) if *cluster == d.cluster => topics.push(d.name.clone()),
+                _ => entry.push((d.cluster.clone(), vec![d.name.clone()])),
+            }
             let key = (d.cluster, d.name);
             if let Some(sources) = conflicted.get_mut(&key) {
                 sources.push(d.source);
@@ -66,7 +77,7 @@ pub fn desired(views: &[ConfigMapView]) -> Desired {
             let want = DesiredTopic {
                 partitions: d.partitions,
                 replication_factor: d.replication_factor,
-                config: Arc::new(d.config),
+                config: d.config.into(),
                 tombstone: d.tombstone,
                 sources: vec![d.source],
             };

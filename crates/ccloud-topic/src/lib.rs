@@ -10,6 +10,7 @@ pub mod desired;
 pub mod observe;
 pub mod plan;
 pub mod report;
+pub mod topic_config;
 
 use api_http::Client;
 use ccloud_spec::ClusterRef;
@@ -80,11 +81,11 @@ impl Options {
 pub struct OutputError(#[from] std::io::Error);
 
 /// One reconcile of the full declared state.
-pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
+pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
     let started = Instant::now();
-    let Some(views) = views(&hook.contexts, SPECS_BINDING) else {
+    let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
         tracing::info!("no snapshot of the watched ConfigMaps in this run; nothing to reconcile");
-        return Ok(Outcome { text: "no ConfigMap snapshot in this run: nothing to do\n".into(), ..Outcome::default() });
+        return Ok(Outcome::message("no ConfigMap snapshot in this run: nothing to do\n"));
     };
     let desired = desired::desired(&views);
     let directory = Directory::new(settings, hook.deadline.instant());
@@ -140,12 +141,7 @@ pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Out
         hook.outputs.metric(&metric)?;
     }
     report.log();
-    Ok(Outcome {
-        changed: report.changed(),
-        retry: report.has_transient_failure(),
-        text: report.text(),
-        json: report.json(),
-    })
+    Ok(Outcome { changed: report.changed(), retry: report.has_transient_failure(), report: Some(Box::new(report)) })
 }
 
 fn connect(

@@ -3,8 +3,8 @@
 
 use crate::desired::DesiredTopic;
 use crate::observe::Observed;
+use crate::topic_config::TopicConfig;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Deletion and drift rules for one cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum Action {
         topic: String,
         partitions: Option<u32>,
         replication_factor: Option<u32>,
-        config: Arc<BTreeMap<String, String>>,
+        config: TopicConfig,
     },
     /// `set` holds (old, new) values; `reset` undeclared dynamic configs.
     AlterConfigs {
@@ -156,15 +156,12 @@ pub fn plan(desired: &BTreeMap<String, DesiredTopic>, observed: &Observed, polic
             .config
             .iter()
             .filter_map(|(k, v)| {
-                let current = live.configs.get(k).map(|(value, _)| value.as_str()).unwrap_or_default();
-                (current != v).then(|| (k.clone(), (current.to_owned(), v.clone())))
+                let current = observed.value(live, k).unwrap_or_default();
+                (current != v).then(|| (k.to_owned(), (current.to_owned(), v.to_owned())))
             })
             .collect();
-        let undeclared: Vec<(String, String)> = live
-            .dynamic()
-            .filter(|(k, _)| !want.config.contains_key(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let undeclared: Vec<(String, String)> =
+            live.dynamic().filter(|(k, _)| !want.config.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         for (config, value) in &undeclared {
             out.drift.push(Drift { topic: name.clone(), config: config.clone(), value: value.clone() });
         }
@@ -195,15 +192,13 @@ pub fn plan(desired: &BTreeMap<String, DesiredTopic>, observed: &Observed, polic
 fn config_problem(want: &DesiredTopic, observed: &Observed) -> Option<String> {
     let unknown: Vec<&str> = want
         .config
-        .keys()
+        .names()
         .filter(|k| !observed.config_names.is_empty() && !observed.config_names.contains(*k))
-        .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
         return Some(format!("unknown config name(s): {}", unknown.join(", ")));
     }
-    let read_only: Vec<&str> =
-        want.config.keys().filter(|k| observed.read_only.contains(*k)).map(String::as_str).collect();
+    let read_only: Vec<&str> = want.config.names().filter(|k| observed.read_only.contains(*k)).collect();
     (!read_only.is_empty())
         .then(|| format!("config(s) that cannot be changed on this cluster: {}", read_only.join(", ")))
 }

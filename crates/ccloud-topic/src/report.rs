@@ -139,7 +139,7 @@ impl RunReport {
                     status.failed = 1;
                     status.last_error = Some(e.to_string());
                 }
-                for (cluster, topic) in desired.by_source.get(&view.id()).into_iter().flatten() {
+                for (cluster, topic) in desired.declared_by(&view.id()) {
                     let error = unreachable
                         .get(cluster)
                         .map(|f| f.message.clone())
@@ -221,8 +221,10 @@ impl RunReport {
             "reconcile finished"
         );
     }
+}
 
-    pub fn text(&self) -> String {
+impl shell_hook::Report for RunReport {
+    fn text(&self) -> String {
         let mut out = String::new();
         for c in &self.clusters {
             let id = c.id.as_deref().unwrap_or("?");
@@ -296,7 +298,7 @@ impl RunReport {
         out
     }
 
-    pub fn json(&self) -> Value {
+    fn json(&self) -> Value {
         let clusters: Vec<Value> = self
             .clusters
             .iter()
@@ -336,9 +338,9 @@ impl RunReport {
 /// The record of which source declares which topics (`env/cluster/topic`).
 pub fn record(desired: &Desired) -> Record {
     let mut r = Record::default();
-    for (source, items) in &desired.by_source {
+    for source in desired.by_source.keys() {
         let set = r.entries.entry(source.clone()).or_default();
-        set.extend(items.iter().map(|(c, t)| format!("{}/{}/{t}", c.environment, c.name)));
+        set.extend(desired.declared_by(source).map(|(c, t)| format!("{}/{}/{t}", c.environment, c.name)));
     }
     r
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 const KEYS: [&str; 4] = ["cleanup.policy", "retention.ms", "segment.ms", "min.insync.replicas"];
 
-fn defaults() -> BTreeMap<String, (String, bool)> {
-    KEYS.iter().map(|k| ((*k).to_owned(), ("default".to_owned(), false))).collect()
+fn defaults() -> BTreeMap<String, String> {
+    KEYS.iter().map(|k| ((*k).to_owned(), "default".to_owned())).collect()
 }
 
 fn cluster(topics: &[(&str, u32)]) -> Observed {
@@ -20,12 +20,13 @@ fn cluster(topics: &[(&str, u32)]) -> Observed {
             .map(|(n, p)| {
                 (
                     (*n).to_owned(),
-                    ObservedTopic { partitions: *p, replication_factor: 3, internal: false, configs: defaults() },
+                    ObservedTopic { partitions: *p, replication_factor: 3, internal: false, configs: BTreeMap::new() },
                 )
             })
             .collect(),
         config_names: KEYS.iter().map(|k| (*k).to_owned()).chain(["compression.type".to_owned()]).collect(),
         read_only: ["compression.type".to_owned()].into(),
+        defaults: defaults(),
     }
 }
 
@@ -33,7 +34,7 @@ fn want(partitions: Option<u32>, config: &[(&str, &str)]) -> DesiredTopic {
     DesiredTopic {
         partitions,
         replication_factor: None,
-        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>().into(),
+        config: config.iter().copied().collect(),
         tombstone: false,
         sources: vec!["ns/cm".into()],
     }
@@ -44,10 +45,7 @@ fn simulate(mut observed: Observed, actions: &[Action]) -> Observed {
     for a in actions {
         match a {
             Action::Create { topic, partitions, config, .. } => {
-                let mut configs = defaults();
-                for (k, v) in config.iter() {
-                    configs.insert(k.clone(), (v.clone(), true));
-                }
+                let configs = config.iter().map(|(k, v)| (k.to_owned(), (v.to_owned(), true))).collect();
                 observed.topics.insert(
                     topic.clone(),
                     ObservedTopic {
@@ -64,7 +62,7 @@ fn simulate(mut observed: Observed, actions: &[Action]) -> Observed {
                     t.configs.insert(k.clone(), (v.clone(), true));
                 }
                 for k in reset {
-                    t.configs.insert(k.clone(), ("default".into(), false));
+                    t.configs.remove(k);
                 }
             }
             Action::IncreasePartitions { topic, to, .. } => observed.topics.get_mut(topic).unwrap().partitions = *to,
@@ -134,10 +132,7 @@ proptest! {
     ) {
         let mut observed = cluster(&[]);
         for (name, (p, cfg)) in &live {
-            let mut configs = defaults();
-            for (k, v) in cfg {
-                configs.insert(k.clone(), (v.clone(), true));
-            }
+            let configs = cfg.iter().map(|(k, v)| (k.clone(), (v.clone(), true))).collect();
             observed.topics.insert(name.clone(), ObservedTopic { partitions: *p, replication_factor: 3, internal: false, configs });
         }
         let desired: BTreeMap<String, DesiredTopic> = wanted.iter().map(|(name, (extra, cfg))| {
@@ -155,7 +150,7 @@ proptest! {
         for (name, w) in &desired {
             let t = &after.topics[name];
             if let Some(p) = w.partitions { prop_assert_eq!(t.partitions, p); }
-            for (k, v) in w.config.iter() { prop_assert_eq!(&t.configs[k].0, v); }
+            for (k, v) in w.config.iter() { prop_assert_eq!(after.value(t, k), Some(v)); }
         }
         let again = plan(&desired, &after, &policy);
         prop_assert!(again.actions.is_empty(), "{:?}", again.actions);

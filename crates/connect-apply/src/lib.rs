@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod plan;
+mod report;
 pub mod template;
 
 use api_http::{Client, Credentials};
@@ -18,8 +19,9 @@ use hook_reconcile::settings::{Settings, SettingsError};
 use hook_reconcile::status::{SourceStatus, status_patch};
 use hook_reconcile::{ConfigMapView, Failure, views};
 use plan::{Action, Want};
-use serde_json::{Value, json};
-use shell_hook::{HookRun, MetricOperation, ObjectOperation, ObjectRef, Outcome};
+use report::Report;
+use serde_json::json;
+use shell_hook::{HookRun, ObjectOperation, ObjectRef, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -128,10 +130,10 @@ fn sensitive_hash(key: &[u8], name: &str, config: &BTreeMap<String, String>, sen
 }
 
 /// One reconcile of every declared connector.
-pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
+pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
     let started = Instant::now();
-    let Some(views) = views(&hook.contexts, SPECS_BINDING) else {
-        return Ok(Outcome { text: "no ConfigMap snapshot in this run: nothing to do\n".into(), ..Outcome::default() });
+    let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
+        return Ok(Outcome::message("no ConfigMap snapshot in this run: nothing to do\n"));
     };
     let dry_run = hook.options.dry_run;
     let mut report = Report { dry_run, ..Report::default() };
@@ -150,7 +152,7 @@ pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Out
     let routes: Vec<ConfigMapView> = shell_hook::latest_objects(&hook.contexts, ROUTES_BINDING)
         .unwrap_or_default()
         .iter()
-        .filter_map(|i| ConfigMapView::from_item(i.filter_result.as_ref(), i.object.as_ref()))
+        .filter_map(|i| ConfigMapView::from_item(i.filter_result_json(), i.object_json()))
         .collect();
 
     // Declarations, by target; failures are per connector (by ConfigMap and data key).
@@ -401,8 +403,7 @@ pub fn run(hook: &HookRun, settings: &Settings, options: &Options) -> Result<Out
     Ok(Outcome {
         changed: !report.events.is_empty(),
         retry: report.failures.iter().any(|f| f.transient),
-        text: report.text(),
-        json: report.json(),
+        report: Some(Box::new(report)),
     })
 }
 
@@ -505,77 +506,5 @@ fn apply(api: &ConnectApi, action: &Action, want: Option<&Want>, dry_run: bool) 
         }
         (Action::Restart { name }, false) => api.restart_failed(name).map(|()| "done".into()).map_err(|e| fail(&e)),
         (Action::Delete { name, .. }, false) => api.delete(name).map(|()| "done".into()).map_err(|e| fail(&e)),
-    }
-}
-
-#[derive(Debug, Default)]
-struct Report {
-    events: Vec<(String, String, String)>,
-    failures: Vec<Failure>,
-    unmanaged: Vec<String>,
-    declared: usize,
-    in_sync: usize,
-    dry_run: bool,
-    requests: u64,
-    seconds: f64,
-}
-
-impl Report {
-    fn event(&mut self, subject: &str, action: String, detail: String) {
-        tracing::info!(subject, action, dry_run = self.dry_run, "connector change");
-        self.events.push((subject.to_owned(), action, detail));
-    }
-
-    fn fail(&mut self, f: Failure) {
-        tracing::error!(subject = f.subject, transient = f.transient, "{}", f.message);
-        self.failures.push(f);
-    }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        for (subject, action, detail) in &self.events {
-            let _ = writeln!(out, "{action:<24} {subject}: {detail}");
-        }
-        for f in &self.failures {
-            let _ = writeln!(out, "{:<24} {}: {}", "FAILED", f.subject, f.message);
-        }
-        for u in &self.unmanaged {
-            let _ = writeln!(out, "{:<24} {u} (never managed by this hook; left alone)", "unmanaged");
-        }
-        let _ = writeln!(
-            out,
-            "{}{} connector(s) declared, {} in sync, {} change(s), {} failure(s), {} request(s)",
-            if self.dry_run { "dry run: " } else { "" },
-            self.declared,
-            self.in_sync,
-            self.events.len(),
-            self.failures.len(),
-            self.requests
-        );
-        out
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "tool": TOOL, "dry_run": self.dry_run, "declared": self.declared, "in_sync": self.in_sync,
-            "changes": self.events.iter().map(|(s, a, d)| json!({"subject": s, "action": a, "detail": d})).collect::<Vec<_>>(),
-            "failures": self.failures.iter().map(|f| json!({"subject": f.subject, "message": f.message, "transient": f.transient})).collect::<Vec<_>>(),
-            "unmanaged": self.unmanaged, "requests": self.requests,
-        })
-    }
-
-    fn metrics(&self) -> Vec<MetricOperation> {
-        let g = |m: MetricOperation| m.group(TOOL);
-        let transient = self.failures.iter().filter(|f| f.transient).count();
-        vec![
-            g(MetricOperation::set("connect_apply_connectors_declared", self.declared as f64)),
-            g(MetricOperation::set("connect_apply_changes", self.events.len() as f64)),
-            g(MetricOperation::set("connect_apply_unmanaged", self.unmanaged.len() as f64)),
-            g(MetricOperation::set("connect_apply_errors", transient as f64).label("kind", "transient")),
-            g(MetricOperation::set("connect_apply_errors", (self.failures.len() - transient) as f64)
-                .label("kind", "permanent")),
-            g(MetricOperation::set("connect_apply_requests", self.requests as f64)),
-            g(MetricOperation::set("connect_apply_run_seconds", (self.seconds * 1000.0).round() / 1000.0)),
-        ]
     }
 }

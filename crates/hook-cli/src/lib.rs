@@ -70,7 +70,7 @@ impl HookArgs {
 }
 
 /// Runs a hook binary: logging, `--config`, the run, and the exit status. Never returns.
-pub fn run_hook(args: &HookArgs, config: &HookConfig, body: impl FnOnce(&HookRun) -> anyhow::Result<Outcome>) -> ! {
+pub fn run_hook(args: &HookArgs, config: &HookConfig, body: impl FnOnce(&mut HookRun) -> anyhow::Result<Outcome>) -> ! {
     if !args.config {
         shell_hook::log::init(shell_hook::log::LogFormat::detect());
     }

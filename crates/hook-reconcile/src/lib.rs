@@ -42,12 +42,13 @@ impl std::fmt::Display for Failure {
 }
 
 /// The ConfigMaps currently in the binding's snapshot (the newest full view in the
-/// array), or `None` when no context carries one (an onStartup-only run).
-pub fn views(contexts: &[BindingContext], binding: &str) -> Option<Vec<ConfigMapView>> {
-    let items = shell_hook::latest_objects(contexts, binding)?;
+/// array), or `None` when no context carries one (an onStartup-only run). The items are
+/// taken out of `contexts` and freed one by one as they are converted.
+pub fn views(contexts: &mut [BindingContext], binding: &str) -> Option<Vec<ConfigMapView>> {
+    let items = shell_hook::take_latest_objects(contexts, binding)?;
     let mut views: Vec<ConfigMapView> =
-        items.iter().filter_map(|i| ConfigMapView::from_item(i.filter_result.as_ref(), i.object.as_ref())).collect();
-    views.sort_by_key(ConfigMapView::id);
+        items.into_iter().filter_map(|i| ConfigMapView::from_item(i.filter_result_json(), i.object_json())).collect();
+    views.sort_by_cached_key(ConfigMapView::id);
     Some(views)
 }
 

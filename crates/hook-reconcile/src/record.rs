@@ -38,9 +38,7 @@ impl Record {
     /// binding at all (so nothing can be concluded), empty when the ConfigMap is absent.
     pub fn read(contexts: &[BindingContext]) -> Option<Self> {
         let items = shell_hook::latest_objects(contexts, RECORD_BINDING)?;
-        let data = items
-            .first()
-            .and_then(|i| i.filter_result.clone().or_else(|| i.object.as_ref().map(|o| o["data"].clone())));
+        let data = items.first().and_then(|i| i.filter_result().or_else(|| i.object().map(|mut o| o["data"].take())));
         let text = data.as_ref().and_then(|d| d["records"].as_str()).unwrap_or("{}");
         let parsed: Value = serde_json::from_str(text).unwrap_or_default();
         let entries = parsed

@@ -1,9 +1,10 @@
 //! Kafka REST v3 for one cluster. Reads are retried on transient failures; creates
 //! only on 429 (the caller checks before repeating a create that may have happened).
 
+mod stream;
+
 use api_http::{Client, HttpError, Retry};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// A topic as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct Topic {
 
 /// One config entry of one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopicConfig {
+pub struct TopicConfigEntry {
     pub topic: String,
     pub name: String,
     pub value: Option<String>,
@@ -24,7 +25,7 @@ pub struct TopicConfig {
     pub read_only: bool,
 }
 
-impl TopicConfig {
+impl TopicConfigEntry {
     /// Set on the topic itself (what a declaration controls).
     pub fn is_dynamic(&self) -> bool {
         self.source == "DYNAMIC_TOPIC_CONFIG"
@@ -103,9 +104,13 @@ impl KafkaRest {
         response["data"].as_array().map_or(&[], Vec::as_slice)
     }
 
+    /// Every topic, decoded as the list arrives.
     pub fn list_topics(&self) -> Result<Vec<Topic>, HttpError> {
-        let r = self.client.get(&format!("{}/topics", self.prefix))?;
-        Ok(Self::data(&r.body).iter().filter_map(topic_from_json).collect())
+        self.client.get_streamed(&format!("{}/topics", self.prefix), |body| {
+            let mut out = Vec::new();
+            stream::each_in_data(body, |t: wire::Topic| out.extend(t.into_topic()))?;
+            Ok(out)
+        })
     }
 
     pub fn get_topic(&self, name: &str) -> Result<Option<Topic>, HttpError> {
@@ -116,38 +121,39 @@ impl KafkaRest {
         }
     }
 
-    /// Every config of every topic, in one request. On a large cluster this is tens of
-    /// megabytes, so it is decoded straight into borrowed typed entries.
-    pub fn all_topic_configs(&self) -> Result<Vec<TopicConfig>, HttpError> {
-        let path = format!("{}/topics/-/configs", self.prefix);
-        let bytes = self.client.get_bytes(&path)?;
-        let list: wire::List<wire::Config<'_>> = serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
-            method: "GET",
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        Ok(list
-            .data
-            .into_iter()
-            .map(|c| TopicConfig {
-                topic: c.topic_name.into_owned(),
-                name: c.name.into_owned(),
-                value: c.value.map(std::borrow::Cow::into_owned),
-                source: c.source.map_or_else(|| "UNKNOWN".to_owned(), std::borrow::Cow::into_owned),
-                read_only: c.is_read_only.unwrap_or(false),
-            })
-            .collect())
+    /// Every config of every topic, in one request, handed to `add` entry by entry while
+    /// the body arrives: on a large cluster it is hundreds of megabytes, of which a caller
+    /// keeps little. Each attempt starts again from `start()`.
+    pub fn fold_topic_configs<A>(
+        &self,
+        start: impl Fn() -> A,
+        add: impl Fn(&mut A, TopicConfigEntry),
+    ) -> Result<A, HttpError> {
+        self.client.get_streamed(&format!("{}/topics/-/configs", self.prefix), |body| {
+            let mut acc = start();
+            stream::each_in_data(body, |c: wire::Config| {
+                let entry = TopicConfigEntry {
+                    topic: c.topic_name,
+                    name: c.name,
+                    value: c.value,
+                    source: c.source.unwrap_or_else(|| "UNKNOWN".to_owned()),
+                    read_only: c.is_read_only.unwrap_or(false),
+                };
+                add(&mut acc, entry);
+            })?;
+            Ok(acc)
+        })
     }
 
-    pub fn create_topic(
+    pub fn create_topic<'a>(
         &self,
         name: &str,
         partitions: Option<u32>,
         replication_factor: Option<u32>,
-        configs: &BTreeMap<String, String>,
+        configs: impl IntoIterator<Item = (&'a str, &'a str)>,
         validate_only: bool,
     ) -> Result<(), HttpError> {
-        let mut body = json!({"topic_name": name, "configs": configs.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>()});
+        let mut body = json!({"topic_name": name, "configs": configs.into_iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>()});
         if let Some(p) = partitions {
             body["partitions_count"] = json!(p);
         }
@@ -228,26 +234,36 @@ impl KafkaRest {
 /// Wire shapes decoded without building a `Value` tree; unknown fields are skipped.
 mod wire {
     use serde::Deserialize;
-    use std::borrow::Cow;
 
     #[derive(Deserialize)]
-    pub struct List<T> {
-        #[serde(default = "Vec::new")]
-        pub data: Vec<T>,
+    pub struct Config {
+        pub topic_name: String,
+        pub name: String,
+        #[serde(default)]
+        pub value: Option<String>,
+        #[serde(default)]
+        pub source: Option<String>,
+        #[serde(default)]
+        pub is_read_only: Option<bool>,
     }
 
     #[derive(Deserialize)]
-    pub struct Config<'a> {
-        #[serde(borrow)]
-        pub topic_name: Cow<'a, str>,
-        #[serde(borrow)]
-        pub name: Cow<'a, str>,
-        #[serde(borrow, default)]
-        pub value: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        pub source: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub is_read_only: Option<bool>,
+    pub struct Topic {
+        topic_name: Option<String>,
+        partitions_count: Option<u64>,
+        replication_factor: Option<u64>,
+        is_internal: Option<bool>,
+    }
+
+    impl Topic {
+        pub fn into_topic(self) -> Option<super::Topic> {
+            Some(super::Topic {
+                name: self.topic_name?,
+                partitions: u32::try_from(self.partitions_count?).ok()?,
+                replication_factor: self.replication_factor.and_then(|r| u32::try_from(r).ok()).unwrap_or(0),
+                internal: self.is_internal.unwrap_or(false),
+            })
+        }
     }
 }
 

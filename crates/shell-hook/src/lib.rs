@@ -19,8 +19,11 @@ pub mod patch;
 pub mod run;
 
 pub use config::{HookConfig, KubernetesBinding, LabelSelector, NamespaceSelector, ScheduleBinding};
-pub use context::{BindingContext, ContextType, ObjectItem, WatchEvent, latest_objects, parse_contexts, read_contexts};
+pub use context::{
+    BindingContext, ContextType, ObjectItem, WatchEvent, latest_objects, parse_contexts, read_contexts,
+    take_latest_objects,
+};
 pub use metrics::MetricOperation;
 pub use outputs::{Destination, Outputs};
 pub use patch::{ObjectOperation, ObjectRef};
-pub use run::{Deadline, HookRun, Invocation, Outcome, OutputFormat, RunOptions, execute};
+pub use run::{Deadline, HookRun, Invocation, Outcome, OutputFormat, Report, RunOptions, execute};

@@ -75,17 +75,48 @@ pub struct HookRun {
     pub hand_run: bool,
 }
 
+/// A run's account of itself, rendered only when a hand run prints it: under
+/// shell-operator nobody reads it, and with 40,000 planned actions the JSON form alone
+/// took 50 MB.
+pub trait Report {
+    /// Human summary (the plan and what happened), printed on stdout in hand runs.
+    fn text(&self) -> String;
+    /// The same as data, for `--output json`.
+    fn json(&self) -> Value;
+}
+
+/// A run with nothing to report but a sentence.
+impl Report for String {
+    fn text(&self) -> String {
+        self.clone()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::json!({"message": self.trim_end()})
+    }
+}
+
 /// What a hook body reports.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Outcome {
     /// Something was (or, in a dry run, would be) changed.
     pub changed: bool,
     /// Transient failures remain: shell-operator should run the hook again.
     pub retry: bool,
-    /// Human summary (the plan and what happened), printed on stdout in hand runs.
-    pub text: String,
-    /// The same as data, for `--output json`.
-    pub json: Value,
+    pub report: Option<Box<dyn Report>>,
+}
+
+impl Outcome {
+    /// Nothing changed, nothing to retry, one sentence for the hand run.
+    pub fn message(text: impl Into<String>) -> Self {
+        Self { report: Some(Box::new(text.into())), ..Self::default() }
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome").field("changed", &self.changed).field("retry", &self.retry).finish_non_exhaustive()
+    }
 }
 
 /// Maps an outcome to the process exit status.
@@ -111,14 +142,17 @@ pub fn execute(
     config: &HookConfig,
     invocation: &Invocation,
     options: RunOptions,
-    body: impl FnOnce(&HookRun) -> Result<Outcome, BodyError>,
+    body: impl FnOnce(&mut HookRun) -> Result<Outcome, BodyError>,
 ) -> i32 {
     if invocation.print_config {
         emit(&format!("{}\n", config.to_json()));
         return 0;
     }
     match prepare(invocation, options) {
-        Ok(run) => finish(&run, body(&run)),
+        Ok(mut run) => {
+            let result = body(&mut run);
+            finish(&run, result)
+        }
         Err(message) => {
             tracing::error!("{message}");
             1
@@ -199,7 +233,7 @@ fn print_hand_run(run: &HookRun, outcome: &Outcome) {
     match run.options.output {
         OutputFormat::Json => {
             let mut doc = serde_json::Map::new();
-            doc.insert("result".into(), outcome.json.clone());
+            doc.insert("result".into(), outcome.report.as_ref().map_or(Value::Null, |r| r.json()));
             if let Some(ops) = buffered.operations {
                 doc.insert("objectOperations".into(), Value::Array(ops));
             }
@@ -209,7 +243,7 @@ fn print_hand_run(run: &HookRun, outcome: &Outcome) {
             emit(&format!("{}\n", serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default()));
         }
         OutputFormat::Text => {
-            emit(&outcome.text);
+            emit(&outcome.report.as_ref().map(|r| r.text()).unwrap_or_default());
             if !buffered.is_empty() {
                 emit(&buffered.to_text());
             }

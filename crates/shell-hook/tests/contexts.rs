@@ -16,7 +16,7 @@ fn every_context_type_parses() {
     let sync = &load("synchronization.json")[0];
     assert_eq!(sync.kind, Some(ContextType::Synchronization));
     assert_eq!(sync.objects.as_ref().unwrap().len(), 2);
-    assert_eq!(sync.objects.as_ref().unwrap()[1].filter_result, Some(Value::Null));
+    assert_eq!(sync.objects.as_ref().unwrap()[1].filter_result(), Some(Value::Null));
     assert_eq!(load("synchronization-empty.json")[0].objects.as_deref(), Some(&[][..]));
     let event = &load("event-modified.json")[0];
     assert_eq!(event.watch_event, Some(WatchEvent::Modified));
@@ -40,7 +40,7 @@ fn mixed_compacted_array_keeps_every_element_in_order() {
     assert_eq!(kinds, vec![Some(Event), Some(Event), Some(Schedule), Some(Group), None, Some(Synchronization)]);
     // The newest full view wins: the trailing Synchronization, not the earlier events.
     let current = latest_objects(&contexts, "ccloud-specs").unwrap();
-    assert_eq!(current[0].filter_result, Some(json!({"name": "c"})));
+    assert_eq!(current[0].filter_result(), Some(json!({"name": "c"})));
     assert_eq!(latest_objects(&contexts, "specs").unwrap().len(), 1);
     assert!(latest_objects(&contexts, "unknown").is_none());
 }
