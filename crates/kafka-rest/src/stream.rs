@@ -13,12 +13,20 @@ const READ_WHOLE_UP_TO: u64 = 32 << 20;
 /// are skipped. An absent or null `data` is an empty list.
 pub fn each_in_data<T: DeserializeOwned>(
     reader: &mut dyn std::io::Read,
+    each: impl FnMut(T),
+) -> Result<(), serde_json::Error> {
+    each_in_data_reading_whole(reader, READ_WHOLE_UP_TO, each)
+}
+
+fn each_in_data_reading_whole<T: DeserializeOwned>(
+    reader: &mut dyn std::io::Read,
+    whole_up_to: u64,
     mut each: impl FnMut(T),
 ) -> Result<(), serde_json::Error> {
     use std::io::Read;
     let mut head = Vec::new();
-    reader.take(READ_WHOLE_UP_TO).read_to_end(&mut head).map_err(serde_json::Error::io)?;
-    if (head.len() as u64) < READ_WHOLE_UP_TO {
+    reader.take(whole_up_to).read_to_end(&mut head).map_err(serde_json::Error::io)?;
+    if (head.len() as u64) < whole_up_to {
         let mut de = serde_json::Deserializer::from_slice(&head);
         Envelope { each: &mut each, item: PhantomData }.deserialize(&mut de)?;
         return de.end();
@@ -97,10 +105,16 @@ impl<'de, T: DeserializeOwned, F: FnMut(T)> Visitor<'de> for Items<'_, T, F> {
 mod tests {
     use super::*;
 
+    /// Decodes `text` both ways (read whole, and streamed after a few bytes) and checks
+    /// that they agree.
     fn numbers(text: &str) -> Result<Vec<u32>, serde_json::Error> {
-        let mut out = Vec::new();
-        each_in_data(&mut text.as_bytes(), |n: u32| out.push(n))?;
-        Ok(out)
+        let mut whole = Vec::new();
+        let whole_result = each_in_data(&mut text.as_bytes(), |n: u32| whole.push(n));
+        let mut streamed = Vec::new();
+        let streamed_result = each_in_data_reading_whole(&mut text.as_bytes(), 5, |n: u32| streamed.push(n));
+        assert_eq!(whole_result.is_ok(), streamed_result.is_ok(), "{text}");
+        assert_eq!(whole, streamed, "{text}");
+        whole_result.map(|()| whole)
     }
 
     #[test]
