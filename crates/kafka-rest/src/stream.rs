@@ -5,9 +5,9 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Map
 use std::fmt;
 use std::marker::PhantomData;
 
-/// Bodies up to this size are read whole and decoded from memory, which is about three
-/// times faster than decoding from the stream; larger ones are decoded as they arrive.
-const READ_WHOLE_UP_TO: u64 = 32 << 20;
+/// Bodies up to this size are read whole and decoded from memory (faster: the no-op run
+/// of 1,000 topics took 0.149 s streamed, 0.125 s so); larger ones are decoded as they arrive.
+const READ_WHOLE_UP_TO: u64 = 16 << 20;
 
 /// Calls `each` with every element of the body's `data` array, in order; other keys
 /// are skipped. An absent or null `data` is an empty list.
