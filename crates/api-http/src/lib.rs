@@ -361,9 +361,33 @@ fn agent(tls: Option<ureq::tls::TlsConfig>) -> ureq::Agent {
     config.build().into()
 }
 
+/// Percent-encodes a path segment or query value: everything but RFC 3986's unreserved
+/// characters, so names with `/`, `&`, `=`, `:` or spaces reach the API as they are.
+pub fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
 /// The human message of any of the four error shapes.
 fn error_message(body: &Value, status: u16) -> String {
     let candidates =
         [&body["message"], &body["errors"][0]["detail"], &body["error"]["message"], &body["errors"][0]["title"]];
     candidates.iter().find_map(|v| v.as_str()).map_or_else(|| format!("status {status}"), str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("User:sa-1 a/b&c=d*~"), "User%3Asa-1%20a%2Fb%26c%3Dd%2A~");
+        assert_eq!(encode_component("ünï"), "%C3%BCn%C3%AF");
+    }
 }

@@ -1,7 +1,7 @@
 //! The Confluent Cloud control plane (`/org/v2`, `/cmk/v2`, `/srcm/v3`, `/iam/v2`).
 //! Lists follow `metadata.next` to the end; page size is the maximum (100).
 
-use api_http::{Client, HttpError, Retry, Secret};
+use api_http::{Client, HttpError, Retry, Secret, encode_component};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl CloudApi {
     }
 
     pub fn service_accounts(&self, names: &[&str]) -> Result<Vec<ServiceAccount>, HttpError> {
-        let filter: String = names.iter().map(|n| format!("display_name={}&", encode(n))).collect();
+        let filter: String = names.iter().map(|n| format!("display_name={}&", encode_component(n))).collect();
         let path = format!("/iam/v2/service-accounts?{}", filter.trim_end_matches('&'));
         Ok(self.list(path.trim_end_matches('?'))?.iter().filter_map(sa_from_json).collect())
     }
@@ -211,14 +211,4 @@ fn key_from_json(k: &Value) -> Option<ApiKey> {
         description: k["spec"]["description"].as_str().unwrap_or_default().into(),
         created_at: k["metadata"]["created_at"].as_str().unwrap_or_default().into(),
     })
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

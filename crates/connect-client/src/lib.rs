@@ -1,7 +1,7 @@
 //! Kafka Connect REST for one target: a self-managed worker, or Confluent Cloud
 //! managed Connect for one cluster. Writes are retried through rebalances (409).
 
-use api_http::{Client, HttpError, Retry};
+use api_http::{Client, HttpError, Retry, encode_component};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -96,7 +96,7 @@ impl ConnectApi {
         self.client
             .request(
                 "PUT",
-                &format!("{}/connectors/{}/config", self.prefix, encode(name)),
+                &format!("{}/connectors/{}/config", self.prefix, encode_component(name)),
                 Some(&body),
                 Retry::Conflicts,
             )
@@ -106,7 +106,7 @@ impl ConnectApi {
     pub fn delete(&self, name: &str) -> Result<(), HttpError> {
         match self.client.request(
             "DELETE",
-            &format!("{}/connectors/{}", self.prefix, encode(name)),
+            &format!("{}/connectors/{}", self.prefix, encode_component(name)),
             None,
             Retry::Conflicts,
         ) {
@@ -118,19 +118,25 @@ impl ConnectApi {
     /// `pause`, `resume` or `stop`.
     pub fn set_state(&self, name: &str, verb: &str) -> Result<(), HttpError> {
         self.client
-            .request("PUT", &format!("{}/connectors/{}/{verb}", self.prefix, encode(name)), None, Retry::Conflicts)
+            .request(
+                "PUT",
+                &format!("{}/connectors/{}/{verb}", self.prefix, encode_component(name)),
+                None,
+                Retry::Conflicts,
+            )
             .map(drop)
     }
 
     pub fn restart_failed(&self, name: &str) -> Result<(), HttpError> {
-        let path = format!("{}/connectors/{}/restart?includeTasks=true&onlyFailed=true", self.prefix, encode(name));
+        let path =
+            format!("{}/connectors/{}/restart?includeTasks=true&onlyFailed=true", self.prefix, encode_component(name));
         self.client.request("POST", &path, None, Retry::Conflicts).map(drop)
     }
 
     /// Server-side validation (200 even when invalid); the per-field errors.
     pub fn validate(&self, plugin: &str, config: &BTreeMap<String, String>) -> Result<Vec<FieldError>, HttpError> {
         let body = Value::Object(config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
-        let path = format!("{}/connector-plugins/{}/config/validate", self.prefix, encode(plugin));
+        let path = format!("{}/connector-plugins/{}/config/validate", self.prefix, encode_component(plugin));
         let r = self.client.request("PUT", &path, Some(&body), Retry::Conflicts)?;
         Ok(r.body["configs"]
             .as_array()
@@ -158,16 +164,6 @@ fn strings(map: &Map<String, Value>) -> BTreeMap<String, String> {
                     other => other.to_string(),
                 },
             )
-        })
-        .collect()
-}
-
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 
 mod stream;
 
-use api_http::{Client, HttpError, Retry};
+use api_http::{Client, HttpError, Retry, encode_component};
 use serde_json::{Value, json};
 
 /// A topic as listed.
@@ -219,10 +219,10 @@ impl KafkaRest {
         let q = format!(
             "resource_type={}&resource_name={}&pattern_type={}&principal={}&host={}&operation={}&permission={}",
             acl.resource_type,
-            encode(&acl.resource_name),
+            encode_component(&acl.resource_name),
             acl.pattern_type,
-            encode(&acl.principal),
-            encode(&acl.host),
+            encode_component(&acl.principal),
+            encode_component(&acl.host),
             acl.operation,
             acl.permission
         );
@@ -274,17 +274,4 @@ fn topic_from_json(t: &Value) -> Option<Topic> {
         replication_factor: u32::try_from(t["replication_factor"].as_u64().unwrap_or(0)).unwrap_or(0),
         internal: t["is_internal"].as_bool().unwrap_or(false),
     })
-}
-
-/// Percent-encodes a query value (`*` and `:` are fine, `&`, `=`, `%`, space are not).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' | b':' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
