@@ -75,17 +75,13 @@ impl Options {
     }
 }
 
-/// A failure that stops the whole run (the outputs could not be written).
-#[derive(Debug, thiserror::Error)]
-#[error("writing hook outputs: {0}")]
-pub struct OutputError(#[from] std::io::Error);
+pub use hook_reconcile::OutputError;
 
 /// One reconcile of the full declared state.
 pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
     let started = Instant::now();
     let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
-        tracing::info!("no snapshot of the watched ConfigMaps in this run; nothing to reconcile");
-        return Ok(Outcome::message("no ConfigMap snapshot in this run: nothing to do\n"));
+        return Ok(hook_reconcile::no_snapshot());
     };
     let desired = desired::desired(&views);
     let directory = Directory::new(settings, hook.deadline.instant());

@@ -77,9 +77,7 @@ impl Options {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("writing hook outputs: {0}")]
-pub struct OutputError(#[from] std::io::Error);
+pub use hook_reconcile::OutputError;
 
 /// What the hook keeps on each source ConfigMap: connector → keyed hash of the
 /// sensitive values last applied (Cloud), and connector → recent restart times.
@@ -133,7 +131,7 @@ fn sensitive_hash(key: &[u8], name: &str, config: &BTreeMap<String, String>, sen
 pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
     let started = Instant::now();
     let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
-        return Ok(Outcome::message("no ConfigMap snapshot in this run: nothing to do\n"));
+        return Ok(hook_reconcile::no_snapshot());
     };
     let dry_run = hook.options.dry_run;
     let mut report = Report { dry_run, ..Report::default() };

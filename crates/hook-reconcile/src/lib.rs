@@ -12,7 +12,7 @@ pub mod settings;
 pub mod status;
 
 use api_http::HttpError;
-use shell_hook::BindingContext;
+use shell_hook::{BindingContext, Outcome};
 
 pub use ccloud_spec::ConfigMapView;
 
@@ -39,6 +39,18 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.subject, self.message)
     }
+}
+
+/// A failure that stops the whole run: the hook's outputs could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("writing hook outputs: {0}")]
+pub struct OutputError(#[from] std::io::Error);
+
+/// The outcome of a run whose contexts carry no snapshot of the specs binding (an
+/// onStartup-only run): nothing can be concluded, so nothing is done.
+pub fn no_snapshot() -> Outcome {
+    tracing::info!("no snapshot of the watched ConfigMaps in this run; nothing to reconcile");
+    Outcome::message("no ConfigMap snapshot in this run: nothing to do\n")
 }
 
 /// The ConfigMaps currently in the binding's snapshot (the newest full view in the
