@@ -4,25 +4,10 @@
 use api_http::{Client, Credentials, HttpError, Retry};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn emulator() -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    let world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
-    ccloud_emulator::spawn(world, true).unwrap()
-}
-
-fn fault(url: &str, rule: serde_json::Value) {
-    Client::new(url, None, Instant::now() + Duration::from_secs(5))
-        .request("POST", "/_emulator/faults", Some(&rule), Retry::Never)
-        .unwrap();
-}
+use test_support::emulator::{KAFKA, example as emulator, fault};
 
 fn kafka(url: &str, secs: u64) -> Client {
-    Client::new(
-        url,
-        Some(&Credentials::new("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real")),
-        Instant::now() + Duration::from_secs(secs),
-    )
+    Client::new(url, Some(&Credentials::new(KAFKA.0, KAFKA.1)), Instant::now() + Duration::from_secs(secs))
 }
 
 const TOPICS: &str = "/kafka/v3/clusters/lkc-orders1/topics";
@@ -104,7 +89,7 @@ fn errors_never_contain_credentials() {
     let emu = emulator();
     let client = Client::new(
         &emu.url,
-        Some(&Credentials::new("DEMOKAFKAKEY0001", "wrong-secret-value")),
+        Some(&Credentials::new(KAFKA.0, "wrong-secret-value")),
         Instant::now() + Duration::from_secs(5),
     );
     let err = client.get(TOPICS).unwrap_err();

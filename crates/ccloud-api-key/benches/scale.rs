@@ -9,6 +9,7 @@
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use test_support::emulator::{CLOUD, KAFKA};
 
 const ACCOUNTS: usize = 50;
 
@@ -29,25 +30,18 @@ fn spec() -> Value {
 
 fn main() {
     let hook = std::path::PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key"));
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/emulator/streaming-ops.yaml"))
-            .unwrap();
     for latency in [0u64, 20] {
         let (mut first, mut noop) = (Vec::new(), Vec::new());
         let (mut first_requests, mut noop_requests, mut noop_writes) = (0, 0, 0);
         for _ in 0..3 {
-            let emu = ccloud_emulator::spawn(
-                ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap(),
-                true,
-            )
-            .unwrap();
+            let emu = ccloud_emulator::spawn(test_support::emulator::example_world(), true).unwrap();
             test_support::http::call(&emu.url, "PUT", "/_emulator/latency", None, Some(json!({"ms": latency})));
             let env: Vec<(String, String)> = [
                 ("CONFLUENT_CLOUD_ENDPOINT", emu.url.as_str()),
-                ("CONFLUENT_CLOUD_API_KEY", "DEMOCLOUDKEY0001"),
-                ("CONFLUENT_CLOUD_API_SECRET", "demo-cloud-secret-not-real"),
-                ("KAFKA_API_KEY", "DEMOKAFKAKEY0001"),
-                ("KAFKA_API_SECRET", "demo-kafka-secret-not-real"),
+                ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
+                ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
+                ("KAFKA_API_KEY", KAFKA.0),
+                ("KAFKA_API_SECRET", KAFKA.1),
                 ("POD_NAMESPACE", "default"),
                 ("LOG_LEVEL", "error"),
             ]

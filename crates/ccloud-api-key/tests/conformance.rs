@@ -9,6 +9,7 @@ use ccloud_api::CloudApi;
 use kafka_rest::{Acl, KafkaRest};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use test_support::emulator::{CLOUD, KAFKA, example as emulator};
 use test_support::prism;
 
 #[test]
@@ -32,18 +33,8 @@ fn config_validates_against_the_upstream_schema() {
     assert!(!seen.to_string().contains("secret") && !seen.to_string().contains("c2VjcmV0"));
 }
 
-fn emulator() -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    ccloud_emulator::spawn(ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap(), true)
-        .unwrap()
-}
-
 fn cloud(url: &str) -> CloudApi {
-    CloudApi::new(Client::new(
-        url,
-        Some(&Credentials::new("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real")),
-        Instant::now() + Duration::from_secs(60),
-    ))
+    CloudApi::new(Client::new(url, Some(&Credentials::new(CLOUD.0, CLOUD.1)), Instant::now() + Duration::from_secs(60)))
 }
 
 #[test]
@@ -82,11 +73,7 @@ fn every_call_conforms() {
     assert_eq!(cloud(&cmk.url).kafka_clusters("env-sodev1").unwrap()[0].id, "lkc-orders1");
 
     let rest = KafkaRest::new(
-        Client::new(
-            &kafka.url,
-            Some(&Credentials::new("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real")),
-            Instant::now() + Duration::from_secs(60),
-        ),
+        Client::new(&kafka.url, Some(&Credentials::new(KAFKA.0, KAFKA.1)), Instant::now() + Duration::from_secs(60)),
         "lkc-orders1",
     );
     let acl = |op: &str, pattern: &str| Acl {

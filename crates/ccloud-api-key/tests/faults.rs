@@ -49,7 +49,7 @@ fn matrix(action: Value, times: u32) {
             let emu = emulator();
             let u = &emu.url;
             let rule = json!({"method": "POST", "path": path, "when": when, "times": times, "action": action});
-            assert_eq!(http(u, "POST", "/_emulator/faults", None, Some(rule)).0, 200);
+            test_support::emulator::fault(u, rule);
             // A key minted by a run that never learned of it is an orphan; without a grace period
             // the next run removes it, so "one key per pair" is checkable within 3 runs.
             let env = env(u, &[("HOOK_DEADLINE", "3s"), ("ORPHAN_GRACE", "0s")]);
@@ -70,10 +70,7 @@ fn matrix(action: Value, times: u32) {
             writes_since_clear(u);
             assert_eq!(cluster.run(&env).exit, 0, "{case}");
             assert_eq!(writes_since_clear(u), 0, "{case}: the run after convergence wrote");
-            assert!(
-                http(u, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64() > Some(0),
-                "{case}: never struck"
-            );
+            assert!(test_support::emulator::first_fault_hits(u) > 0, "{case}: never struck");
         }
     }
 }

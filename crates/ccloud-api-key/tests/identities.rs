@@ -121,12 +121,9 @@ fn a_deleted_secret_gets_a_new_key_and_the_old_one_goes_after_the_grace_period()
 fn a_failure_after_minting_still_delivers_the_secret_and_exits_zero() {
     let emu = emulator();
     let u = &emu.url;
-    http(
+    test_support::emulator::fault(
         u,
-        "POST",
-        "/_emulator/faults",
-        None,
-        Some(json!({"method": "GET", "path": "/kafka/**", "action": {"type": "status", "status": 503}})),
+        json!({"method": "GET", "path": "/kafka/**", "action": {"type": "status", "status": 503}}),
     );
     let mut cluster = Cluster::with(vec![small()]);
     let run = cluster.run(&env(u, &[("HOOK_DEADLINE", "4s")]));
@@ -135,7 +132,7 @@ fn a_failure_after_minting_still_delivers_the_secret_and_exits_zero() {
     assert!(run.metrics.iter().any(|m| m["name"] == "ccloud_api_key_errors"
         && m["labels"]["kind"] == "transient"
         && m["value"].as_f64().unwrap() > 0.0));
-    http(u, "DELETE", "/_emulator/faults", None, None);
+    test_support::emulator::clear_faults(u);
     assert_eq!(cluster.run(&env(u, &[])).exit, 0);
     assert_eq!(acls(u).len(), 2, "the schedule retry finishes the ACLs");
     assert_eq!(keys(u).len(), 2);
@@ -237,17 +234,14 @@ fn a_changed_acl_is_created_before_the_old_one_is_deleted() {
 fn throttling_and_unavailability_converge() {
     let emu = emulator();
     let u = &emu.url;
-    http(
+    test_support::emulator::fault(
         u,
-        "POST",
-        "/_emulator/faults",
-        None,
-        Some(json!([
+        json!([
             {"method": "GET", "path": "/iam/v2/service-accounts", "times": 2, "action": {"type": "status", "status": 503}},
             {"method": "POST", "path": "/iam/v2/api-keys", "times": 1, "action": {"type": "status", "status": 429, "retry_after": 1}},
             {"method": "POST", "path": "/iam/v2/api-keys", "times": 1, "action": {"type": "status", "status": 429}},
             {"method": "POST", "path": "/kafka/**", "times": 2, "action": {"type": "status", "status": 503}}
-        ])),
+        ]),
     );
     let mut cluster = Cluster::with(vec![small()]);
     assert_eq!(cluster.run(&env(u, &[])).exit, 0);

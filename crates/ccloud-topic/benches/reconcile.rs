@@ -8,16 +8,12 @@
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use test_support::emulator::{CLOUD, KAFKA, example_world};
 
 const TOPICS: usize = 1000;
 const CONFIGMAPS: usize = 10;
 const CONCURRENCY: usize = 8;
 const ROUNDS: usize = 5;
-
-fn world() -> ccloud_emulator::model::World {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/emulator/streaming-ops.yaml");
-    ccloud_emulator::statefile::StateFile::parse(&std::fs::read_to_string(path).unwrap()).unwrap().into_world().unwrap()
-}
 
 /// A Group context with the snapshot shell-operator would deliver.
 fn contexts() -> Value {
@@ -52,10 +48,10 @@ fn run(url: &str, ctx: &std::path::Path) -> Duration {
         .arg(ctx)
         .args(["--patch-file", "/dev/null", "--metrics-file", "/dev/null"])
         .env("CONFLUENT_CLOUD_ENDPOINT", url)
-        .env("CONFLUENT_CLOUD_API_KEY", "DEMOCLOUDKEY0001")
-        .env("CONFLUENT_CLOUD_API_SECRET", "demo-cloud-secret-not-real")
-        .env("KAFKA_API_KEY", "DEMOKAFKAKEY0001")
-        .env("KAFKA_API_SECRET", "demo-kafka-secret-not-real")
+        .env("CONFLUENT_CLOUD_API_KEY", CLOUD.0)
+        .env("CONFLUENT_CLOUD_API_SECRET", CLOUD.1)
+        .env("KAFKA_API_KEY", KAFKA.0)
+        .env("KAFKA_API_SECRET", KAFKA.1)
         .env("CONCURRENCY", CONCURRENCY.to_string())
         .env("LOG_LEVEL", "error")
         .output()
@@ -106,7 +102,7 @@ fn main() {
         let (mut create, mut noop) = (Vec::new(), Vec::new());
         let (mut create_requests, mut noop_requests, mut noop_writes) = (0, 0, 0);
         for _ in 0..ROUNDS {
-            let emu = ccloud_emulator::spawn(world(), true).unwrap();
+            let emu = ccloud_emulator::spawn(example_world(), true).unwrap();
             let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
             agent.put(format!("{}/_emulator/latency", emu.url)).send_json(json!({"ms": latency})).unwrap();
             create.push(run(&emu.url, &ctx));

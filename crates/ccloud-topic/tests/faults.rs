@@ -71,10 +71,7 @@ fn matrix(action: Value, times: u32) {
             let again = run_hook(&[cm], &env);
             assert_eq!(again.exit, 0, "{case}");
             assert_eq!(requests(u).1, 0, "{case}: the run after convergence wrote");
-            assert!(
-                http(u, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64() > Some(0),
-                "{case}: never struck"
-            );
+            assert!(test_support::emulator::first_fault_hits(u) > 0, "{case}: never struck");
         }
     }
 }

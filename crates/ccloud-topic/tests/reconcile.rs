@@ -218,7 +218,7 @@ fn transient_failures_that_remain_make_the_hook_fail_so_shell_operator_retries()
     let cm = configmap("specs", json!([{"name": "a"}]));
     let run = run_hook(std::slice::from_ref(&cm), &with(env(u), &[("HOOK_DEADLINE", "3s")]));
     assert_eq!(run.exit, 1);
-    http(u, "DELETE", "/_emulator/faults", None, None);
+    test_support::emulator::clear_faults(u);
     assert_eq!(run_hook(&[cm], &env(u)).exit, 0);
     assert!(topic(u, "a").is_some());
 }

@@ -27,18 +27,11 @@ fn configmaps() -> Vec<Value> {
 
 fn main() {
     let hook = std::path::PathBuf::from(env!("CARGO_BIN_EXE_connect-apply"));
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/emulator/streaming-ops.yaml"))
-            .unwrap();
     for latency in [0u64, 20] {
         let (mut first, mut noop) = (Vec::new(), Vec::new());
         let (mut first_requests, mut noop_requests, mut noop_writes) = (0, 0, 0);
         for _ in 0..3 {
-            let emu = ccloud_emulator::spawn(
-                ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap(),
-                true,
-            )
-            .unwrap();
+            let emu = ccloud_emulator::spawn(test_support::emulator::example_world(), true).unwrap();
             test_support::http::call(&emu.url, "PUT", "/_emulator/latency", None, Some(json!({"ms": latency})));
             let env: Vec<(String, String)> = [
                 ("CONNECT_URL", emu.url.as_str()),

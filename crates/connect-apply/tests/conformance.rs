@@ -5,6 +5,7 @@
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use test_support::emulator::CLOUD;
 use test_support::prism;
 
 fn bin() -> PathBuf {
@@ -16,8 +17,8 @@ fn env(connect: &str, cloud: &str, extra: &[(&str, &str)]) -> Vec<(String, Strin
     let base = [
         ("CONNECT_URL", connect),
         ("CONFLUENT_CLOUD_ENDPOINT", cloud),
-        ("CONFLUENT_CLOUD_API_KEY", "DEMOCLOUDKEY0001"),
-        ("CONFLUENT_CLOUD_API_SECRET", "demo-cloud-secret-not-real"),
+        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
+        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
         ("CONNECT_PROPERTIES_DIR", props.as_str()),
         ("POD_NAMESPACE", "default"),
     ];
@@ -50,9 +51,7 @@ fn config_validates_against_the_upstream_schema() {
 }
 
 fn emulator(state: &str) -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap() + state;
-    ccloud_emulator::spawn(ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap(), true)
-        .unwrap()
+    ccloud_emulator::spawn(test_support::emulator::example_world_with(state), true).unwrap()
 }
 
 #[test]

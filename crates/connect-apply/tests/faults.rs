@@ -85,13 +85,10 @@ fn matrix(action: Value, times: u32) {
             let u = &emu.url;
             seed(u);
             let rule = json!({"method": method, "path": path, "when": when, "times": times, "action": action});
-            assert_eq!(http(u, "POST", "/_emulator/faults", None, Some(rule)).0, 200);
+            test_support::emulator::fault(u, rule);
             let case = format!("{action} {when} {method} {path}");
             drive(&case, u);
-            assert!(
-                http(u, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64() > Some(0),
-                "{case}: never struck"
-            );
+            assert!(test_support::emulator::first_fault_hits(u) > 0, "{case}: never struck");
         }
     }
 }

@@ -2,6 +2,8 @@
 //! never copied into it; with `CI=true` a missing file fails the test instead of
 //! skipping it, so a missing checkout cannot pass as green.
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod faults;
 pub mod http;
 pub mod prism;

@@ -5,14 +5,8 @@
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-pub const KAFKA: (&str, &str) = ("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real");
-pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real");
-
-pub fn emulator() -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    let world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
-    ccloud_emulator::spawn(world, true).unwrap()
-}
+#[allow(unused_imports)] // each test binary uses a different part of this module
+pub use test_support::emulator::{CLOUD, KAFKA, example as emulator};
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key"))

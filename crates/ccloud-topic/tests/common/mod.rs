@@ -4,14 +4,8 @@
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-pub const KAFKA: (&str, &str) = ("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real");
-pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real");
-
-pub fn emulator() -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    let world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
-    ccloud_emulator::spawn(world, true).unwrap()
-}
+#[allow(unused_imports)] // each test binary uses a different part of this module
+pub use test_support::emulator::{CLOUD, KAFKA, example as emulator, fault};
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ccloud-topic"))
@@ -115,11 +109,6 @@ pub fn requests(url: &str) -> (u64, u64) {
     let (_, c) = http(url, "GET", "/_emulator/counters", None, None);
     http(url, "DELETE", "/_emulator/requests", None, None);
     (c["total"].as_u64().unwrap(), c["writes"].as_u64().unwrap())
-}
-
-pub fn fault(url: &str, rule: Value) {
-    let (status, _) = http(url, "POST", "/_emulator/faults", None, Some(rule));
-    assert_eq!(status, 200);
 }
 
 pub fn create_topic(url: &str, body: Value) {

@@ -6,14 +6,9 @@ use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real");
+#[allow(unused_imports)] // each test binary uses a different part of this module
+pub use test_support::emulator::{CLOUD, example as emulator};
 pub const BASE: &str = "/connect/v1/environments/env-sodev1/clusters/lkc-orders1";
-
-pub fn emulator() -> ccloud_emulator::Running {
-    let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    ccloud_emulator::spawn(ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap(), true)
-        .unwrap()
-}
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_connect-apply"))
