@@ -107,7 +107,6 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
         Some(cloud) => {
             let mut run = Run {
                 hook,
-                settings,
                 options,
                 desired: &desired,
                 directory: &directory,
@@ -137,7 +136,6 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
 
 struct Run<'a> {
     hook: &'a HookRun,
-    settings: &'a Settings,
     options: &'a Options,
     desired: &'a Desired,
     directory: &'a Directory<'a>,
@@ -475,7 +473,7 @@ impl Run<'_> {
                     permission: c.permission.clone(),
                 }));
             }
-            let kafka = match self.kafka(cluster) {
+            let kafka = match self.directory.kafka(cluster) {
                 Ok(k) => k,
                 Err(f) => {
                     fail_all(self.report, f);
@@ -528,23 +526,6 @@ impl Run<'_> {
                 }
             }
         }
-    }
-
-    fn kafka(&self, cluster: &ClusterRef) -> Result<KafkaRest, Failure> {
-        let resolved = self.directory.cluster(cluster)?;
-        let credentials = self.settings.kafka_credentials.for_cluster(&resolved.id).ok_or_else(|| {
-            Failure::permanent(
-                format!("cluster {cluster}"),
-                format!(
-                    "no Kafka API key for {}: set KAFKA_API_KEY/KAFKA_API_SECRET or KAFKA_CREDENTIALS_FILE",
-                    resolved.id
-                ),
-            )
-        })?;
-        Ok(KafkaRest::new(
-            Client::new(&resolved.rest_endpoint, Some(credentials), self.hook.deadline.instant()),
-            &resolved.id,
-        ))
     }
 
     /// The connection details the original operator wrote, looked up (never created).

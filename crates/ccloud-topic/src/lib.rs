@@ -12,14 +12,12 @@ pub mod plan;
 pub mod report;
 pub mod topic_config;
 
-use api_http::Client;
 use ccloud_spec::ClusterRef;
 use config::{SPECS_BINDING, TOOL};
 use hook_reconcile::directory::Directory;
 use hook_reconcile::record::Record;
 use hook_reconcile::settings::Settings;
 use hook_reconcile::{Failure, views};
-use kafka_rest::KafkaRest;
 use plan::Policy;
 use report::{ClusterRun, RunReport};
 use shell_hook::{HookRun, Outcome};
@@ -90,7 +88,7 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
     let mut requests = 0;
     for (cluster, topics) in &desired.clusters {
         let mut run = ClusterRun { cluster: cluster.clone(), declared: topics.len(), ..ClusterRun::default() };
-        match connect(&directory, settings, cluster, hook) {
+        match directory.kafka(cluster) {
             Err(f) => run.failure = Some(f),
             Ok(kafka) => {
                 run.id = Some(kafka.cluster_id().to_owned());
@@ -138,24 +136,4 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
     }
     report.log();
     Ok(Outcome { changed: report.changed(), retry: report.has_transient_failure(), report: Some(Box::new(report)) })
-}
-
-fn connect(
-    directory: &Directory<'_>,
-    settings: &Settings,
-    cluster: &ClusterRef,
-    hook: &HookRun,
-) -> Result<KafkaRest, Failure> {
-    let resolved = directory.cluster(cluster)?;
-    let credentials = settings.kafka_credentials.for_cluster(&resolved.id).ok_or_else(|| {
-        Failure::permanent(
-            format!("cluster {cluster}"),
-            format!(
-                "no Kafka API key for {}: set KAFKA_API_KEY/KAFKA_API_SECRET or KAFKA_CREDENTIALS_FILE",
-                resolved.id
-            ),
-        )
-    })?;
-    let client = Client::new(&resolved.rest_endpoint, Some(credentials), hook.deadline.instant());
-    Ok(KafkaRest::new(client, &resolved.id))
 }

@@ -7,6 +7,7 @@ use crate::settings::Settings;
 use api_http::Client;
 use ccloud_api::{CloudApi, KafkaCluster, SchemaRegistry};
 use ccloud_spec::ClusterRef;
+use kafka_rest::KafkaRest;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -23,6 +24,7 @@ pub struct ResolvedCluster {
 /// Lazily filled caches over the Cloud API (or the direct target).
 pub struct Directory<'s> {
     settings: &'s Settings,
+    deadline: Instant,
     cloud: Option<CloudApi>,
     environments: Mutex<Option<BTreeMap<String, String>>>,
     clusters: Mutex<BTreeMap<String, Vec<KafkaCluster>>>,
@@ -37,6 +39,7 @@ impl<'s> Directory<'s> {
             .map(|c| CloudApi::new(Client::new(&settings.cloud_endpoint, Some(c), deadline)));
         Self {
             settings,
+            deadline,
             cloud,
             environments: Mutex::new(None),
             clusters: Mutex::new(BTreeMap::new()),
@@ -75,6 +78,22 @@ impl<'s> Directory<'s> {
     }
 
     /// The cluster a declaration names.
+    /// A Kafka REST client for a declared cluster, with the run's Kafka API key for it.
+    pub fn kafka(&self, cluster: &ClusterRef) -> Result<KafkaRest, Failure> {
+        let resolved = self.cluster(cluster)?;
+        let credentials = self.settings.kafka_credentials.for_cluster(&resolved.id).ok_or_else(|| {
+            Failure::permanent(
+                format!("cluster {cluster}"),
+                format!(
+                    "no Kafka API key for {}: set KAFKA_API_KEY/KAFKA_API_SECRET or KAFKA_CREDENTIALS_FILE",
+                    resolved.id
+                ),
+            )
+        })?;
+        let client = Client::new(&resolved.rest_endpoint, Some(credentials), self.deadline);
+        Ok(KafkaRest::new(client, &resolved.id))
+    }
+
     pub fn cluster(&self, r: &ClusterRef) -> Result<ResolvedCluster, Failure> {
         if let Some(direct) = &self.settings.direct {
             return match &direct.cluster_name {

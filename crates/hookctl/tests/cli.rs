@@ -21,29 +21,13 @@ fn contexts(args: &[&str], stdin: Option<String>) -> Vec<Value> {
     serde_json::from_slice(&out).unwrap()
 }
 
-/// `kubectl kustomize` of the streaming-ops dev mirror, or None outside CI without kubectl.
-fn streaming_ops_dev() -> Option<String> {
-    test_support::shared("streaming-ops-data/environments/dev/kustomization.yaml")?;
-    let dir = testdata("streaming-ops-dev");
-    match std::process::Command::new("kubectl")
-        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
-        .arg(&dir)
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8(out.stdout).unwrap()),
-        Ok(out) => panic!("kubectl kustomize failed: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("kubectl is required in CI: {e}"),
-        Err(_) => None,
-    }
-}
-
 fn hook(name: &str) -> String {
     testdata(&format!("hooks/{name}")).display().to_string()
 }
 
 #[test]
 fn streaming_ops_dev_yields_one_synchronization_with_the_data_maps() {
-    let Some(rendered) = streaming_ops_dev() else { return };
+    let Some(rendered) = test_support::streaming_ops_dev_yaml() else { return };
     let ctx =
         contexts(&["context", "--hook", &hook("original-ccloud-operator"), "--manifests", "-"], Some(rendered.clone()));
     assert_eq!(ctx.len(), 1, "{ctx:#?}");
@@ -62,7 +46,7 @@ fn streaming_ops_dev_yields_one_synchronization_with_the_data_maps() {
 
 #[test]
 fn startup_with_groups_snapshots_and_on_startup() {
-    let Some(rendered) = streaming_ops_dev() else { return };
+    let Some(rendered) = test_support::streaming_ops_dev_yaml() else { return };
     let ctx = contexts(&["context", "--hook", &hook("grouped-hook"), "--manifests", "-"], Some(rendered));
     assert_eq!(ctx[0], json!({"binding": "onStartup"}));
     // `specs` and `records` share a group: compacted into the last Group context.

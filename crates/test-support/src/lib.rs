@@ -58,3 +58,39 @@ pub fn testdata(relative: &str) -> PathBuf {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// `kubectl kustomize` of the streaming-ops dev overlay's mirror in testdata (which
+/// references the verbatim files in `../shared`), or `None` (skipped) outside CI when
+/// kubectl or `../shared` is missing.
+///
+/// # Panics
+/// When kustomize fails, or in CI when kubectl is missing.
+pub fn streaming_ops_dev_yaml() -> Option<String> {
+    shared("streaming-ops-data/environments/dev/kustomization.yaml")?;
+    let rendered = std::process::Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(testdata("streaming-ops-dev"))
+        .output();
+    match rendered {
+        Ok(out) if out.status.success() => Some(String::from_utf8(out.stdout).expect("kustomize writes UTF-8")),
+        Ok(out) => panic!("kubectl kustomize failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("kubectl is required in CI: {e}"),
+        Err(_) => None,
+    }
+}
+
+/// The objects of [`streaming_ops_dev_yaml`], in namespace `default` where they name none
+/// (as `kubectl apply` would put them).
+///
+/// # Panics
+/// When the rendered YAML does not parse.
+pub fn streaming_ops_dev() -> Option<Vec<serde_json::Value>> {
+    let docs = yaml_io::stream(&streaming_ops_dev_yaml()?).expect("kustomize output parses");
+    let mut objects: Vec<serde_json::Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    for o in &mut objects {
+        if o["metadata"]["namespace"].is_null() {
+            o["metadata"]["namespace"] = serde_json::json!("default");
+        }
+    }
+    Some(objects)
+}

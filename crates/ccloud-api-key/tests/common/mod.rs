@@ -117,25 +117,5 @@ pub fn issued_secrets(cluster: &Cluster) -> Vec<String> {
         .collect()
 }
 
-/// The streaming-ops dev ConfigMaps (kubectl kustomize of the testdata mirror).
-pub fn streaming_ops_dev() -> Option<Vec<Value>> {
-    test_support::shared("streaming-ops-data/environments/dev/kustomization.yaml")?;
-    let out = match std::process::Command::new("kubectl")
-        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
-        .arg(test_support::testdata("streaming-ops-dev"))
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("kubectl is required in CI: {e}"),
-        Err(_) => return None,
-    };
-    assert!(out.status.success());
-    let mut objects = Vec::new();
-    hookctl::manifests::parse_into(&String::from_utf8(out.stdout).unwrap(), "kustomize", &mut objects).unwrap();
-    for o in &mut objects {
-        if o["metadata"]["namespace"].is_null() {
-            o["metadata"]["namespace"] = json!("default");
-        }
-    }
-    Some(objects)
-}
+#[allow(unused_imports)]
+pub use test_support::streaming_ops_dev;
