@@ -56,3 +56,26 @@ fn errors_name_the_index_and_the_field() {
     assert!(shell_hook::parse_contexts(b"{}").is_err(), "the file holds an array");
     assert!(shell_hook::parse_contexts(b"[] []").is_err(), "trailing data is rejected");
 }
+
+#[test]
+fn taking_a_snapshot_moves_the_newest_and_drops_the_older_copies() {
+    let mut contexts = load("mixed-compacted.json");
+    let newest: Vec<Option<Value>> =
+        latest_objects(&contexts, "ccloud-specs").unwrap().iter().map(shell_hook::ObjectItem::filter_result).collect();
+    let others = latest_objects(&contexts, "specs").map(<[_]>::to_vec);
+    let taken = shell_hook::take_latest_objects(&mut contexts, "ccloud-specs").unwrap();
+    assert_eq!(taken.iter().map(shell_hook::ObjectItem::filter_result).collect::<Vec<_>>(), newest);
+    assert!(latest_objects(&contexts, "ccloud-specs").is_none(), "no older copy is left behind");
+    assert_eq!(latest_objects(&contexts, "specs").map(<[_]>::to_vec), others, "other bindings are untouched");
+    assert!(shell_hook::take_latest_objects(&mut contexts, "ccloud-specs").is_none());
+}
+
+#[test]
+fn items_keep_their_json_and_null_apart_from_absent() {
+    let item = shell_hook::ObjectItem::new(Some(&json!({"kind": "ConfigMap"})), Some(&Value::Null));
+    assert_eq!(item.object(), Some(json!({"kind": "ConfigMap"})));
+    assert_eq!((item.filter_result(), item.filter_result_json()), (Some(Value::Null), Some("null")));
+    assert_eq!(item.view(), Some(Value::Null), "a null filter result is still the view");
+    let absent = shell_hook::ObjectItem::new(Some(&json!(1)), None);
+    assert_eq!((absent.filter_result(), absent.view()), (None, Some(json!(1))));
+}
