@@ -6,7 +6,7 @@
 
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use test_support::emulator::first_and_noop;
 
 fn configmaps() -> Vec<Value> {
     (0..20)
@@ -28,44 +28,31 @@ fn configmaps() -> Vec<Value> {
 fn main() {
     let hook = std::path::PathBuf::from(env!("CARGO_BIN_EXE_connect-apply"));
     for latency in [0u64, 20] {
-        let (mut first, mut noop) = (Vec::new(), Vec::new());
-        let (mut first_requests, mut noop_requests, mut noop_writes) = (0, 0, 0);
-        for _ in 0..3 {
-            let emu = ccloud_emulator::spawn(test_support::emulator::example_world(), true).unwrap();
-            test_support::http::call(&emu.url, "PUT", "/_emulator/latency", None, Some(json!({"ms": latency})));
-            let env: Vec<(String, String)> = [
-                ("CONNECT_URL", emu.url.as_str()),
+        let env = |url: &str| -> Vec<(String, String)> {
+            [
+                ("CONNECT_URL", url),
                 ("CONNECT_PROPERTIES_DIR", "/nonexistent"),
                 ("POD_NAMESPACE", "default"),
                 ("LOG_LEVEL", "error"),
             ]
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-            let mut objects = Objects(configmaps());
-            let t = Instant::now();
-            assert_eq!(objects.run_hook(&hook, &env).unwrap().exit_code, 0);
-            first.push(t.elapsed());
-            let (_, c) = test_support::http::call(&emu.url, "GET", "/_emulator/counters", None, None);
-            first_requests = c["total"].as_u64().unwrap();
-            test_support::http::call(&emu.url, "DELETE", "/_emulator/requests", None, None);
-            let t = Instant::now();
-            assert_eq!(objects.run_hook(&hook, &env).unwrap().exit_code, 0);
-            noop.push(t.elapsed());
-            let (_, c) = test_support::http::call(&emu.url, "GET", "/_emulator/counters", None, None);
-            (noop_requests, noop_writes) = (c["total"].as_u64().unwrap(), c["writes"].as_u64().unwrap());
-        }
-        let med = |mut v: Vec<Duration>| {
-            v.sort();
-            (v[1].as_secs_f64(), v[0].as_secs_f64(), v[2].as_secs_f64())
+            .collect()
         };
-        let (f, fmin, fmax) = med(first);
-        let (n, nmin, nmax) = med(noop);
+        let r = first_and_noop(
+            latency,
+            3,
+            |url| (Objects(configmaps()), env(url)),
+            |(objects, env)| assert_eq!(objects.run_hook(&hook, env).unwrap().exit_code, 0),
+        );
+        let ((f, fmin, fmax), (n, nmin, nmax)) = (r.first, r.noop);
         println!(
-            "latency {latency:>2} ms | first run (200 connectors): median {f:.3}s ({fmin:.3}-{fmax:.3}), {first_requests} requests"
+            "latency {latency:>2} ms | first run (200 connectors): median {f:.3}s ({fmin:.3}-{fmax:.3}), {} requests",
+            r.first_requests
         );
         println!(
-            "latency {latency:>2} ms | no-op run: median {n:.3}s ({nmin:.3}-{nmax:.3}), {noop_requests} requests, {noop_writes} writes"
+            "latency {latency:>2} ms | no-op run: median {n:.3}s ({nmin:.3}-{nmax:.3}), {} requests, {} writes",
+            r.noop_requests, r.noop_writes
         );
     }
 }

@@ -48,3 +48,78 @@ pub fn clear_faults(url: &str) {
 pub fn first_fault_hits(url: &str) -> u64 {
     crate::http::call(url, "GET", "/_emulator/faults", None, None).1[0]["hits"].as_u64().unwrap_or(0)
 }
+
+/// The environment a deployment gives `ccloud-topic` and `ccloud-api-key`, pointing at
+/// the emulator at `url` (Cloud mode, one Kafka key for every cluster), plus `extra`.
+pub fn hook_env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let base = [
+        ("CONFLUENT_CLOUD_ENDPOINT", url),
+        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
+        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
+        ("KAFKA_API_KEY", KAFKA.0),
+        ("KAFKA_API_SECRET", KAFKA.1),
+        ("POD_NAMESPACE", "default"),
+        ("LOG_TYPE", "json"),
+    ];
+    base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// Median, min and max of a few samples, in seconds.
+fn spread(mut samples: Vec<std::time::Duration>) -> (f64, f64, f64) {
+    samples.sort();
+    let secs = |d: &std::time::Duration| d.as_secs_f64();
+    (secs(&samples[samples.len() / 2]), secs(&samples[0]), secs(&samples[samples.len() - 1]))
+}
+
+/// What [`first_and_noop`] measured: (median, min, max) seconds and request counts.
+pub struct FirstAndNoop {
+    pub first: (f64, f64, f64),
+    pub first_requests: u64,
+    pub noop: (f64, f64, f64),
+    pub noop_requests: u64,
+    pub noop_writes: u64,
+}
+
+/// The scale benches' measurement: `rounds` times, on a fresh example emulator with
+/// `latency_ms` added to every request, times a first run and then a run that should
+/// find nothing to do, and counts their requests. `setup` gets the emulator's URL and
+/// builds a round's state; `run` runs the hook once on it.
+///
+/// # Panics
+/// When the emulator cannot start or answer.
+pub fn first_and_noop<S>(
+    latency_ms: u64,
+    rounds: usize,
+    mut setup: impl FnMut(&str) -> S,
+    mut run: impl FnMut(&mut S),
+) -> FirstAndNoop {
+    let call =
+        |url: &str, method: &str, path: &str, body: Option<Value>| crate::http::call(url, method, path, None, body).1;
+    let (mut first, mut noop) = (Vec::new(), Vec::new());
+    let mut out = FirstAndNoop {
+        first: (0.0, 0.0, 0.0),
+        first_requests: 0,
+        noop: (0.0, 0.0, 0.0),
+        noop_requests: 0,
+        noop_writes: 0,
+    };
+    for _ in 0..rounds {
+        let emu = ccloud_emulator::spawn(example_world(), true).expect("emulator starts");
+        call(&emu.url, "PUT", "/_emulator/latency", Some(serde_json::json!({"ms": latency_ms})));
+        let mut state = setup(&emu.url);
+        let t = std::time::Instant::now();
+        run(&mut state);
+        first.push(t.elapsed());
+        out.first_requests = call(&emu.url, "GET", "/_emulator/counters", None)["total"].as_u64().unwrap_or(0);
+        call(&emu.url, "DELETE", "/_emulator/requests", None);
+        let t = std::time::Instant::now();
+        run(&mut state);
+        noop.push(t.elapsed());
+        let counters = call(&emu.url, "GET", "/_emulator/counters", None);
+        out.noop_requests = counters["total"].as_u64().unwrap_or(0);
+        out.noop_writes = counters["writes"].as_u64().unwrap_or(0);
+    }
+    out.first = spread(first);
+    out.noop = spread(noop);
+    out
+}

@@ -13,16 +13,7 @@ pub fn bin() -> PathBuf {
 }
 
 pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let base = [
-        ("CONFLUENT_CLOUD_ENDPOINT", url),
-        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
-        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
-        ("KAFKA_API_KEY", KAFKA.0),
-        ("KAFKA_API_SECRET", KAFKA.1),
-        ("POD_NAMESPACE", "default"),
-        ("LOG_TYPE", "json"),
-    ];
-    base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    test_support::emulator::hook_env(url, extra)
 }
 
 /// The objects in the pretend cluster (shell-operator applies the patch file between runs).

@@ -13,18 +13,7 @@ pub fn bin() -> PathBuf {
 
 /// The environment a deployment gives the hook, pointing at the emulator.
 pub fn env(url: &str) -> Vec<(String, String)> {
-    [
-        ("CONFLUENT_CLOUD_ENDPOINT", url),
-        ("CONFLUENT_CLOUD_API_KEY", CLOUD.0),
-        ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
-        ("KAFKA_API_KEY", KAFKA.0),
-        ("KAFKA_API_SECRET", KAFKA.1),
-        ("POD_NAMESPACE", "default"),
-        ("LOG_TYPE", "json"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    test_support::emulator::hook_env(url, &[])
 }
 
 pub fn with(mut env: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
