@@ -131,7 +131,7 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
         dry_run = report.dry_run,
         "reconcile finished"
     );
-    Ok(Outcome { changed: report.changed(), retry: report.has_transient_failure(), report: Some(Box::new(report)) })
+    Ok(Outcome { changed: report.changed(), errors: report.errors(), report: Some(Box::new(report)) })
 }
 
 struct Run<'a> {

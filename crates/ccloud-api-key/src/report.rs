@@ -45,6 +45,18 @@ impl Report {
         self.keys_minted + self.keys_deleted + self.acl_changes + self.account_changes > 0
     }
 
+    /// The run's errors for the exit-code table (any failure counts).
+    pub fn errors(&self) -> shell_hook::Errors {
+        let failures = &self.failures;
+        if failures.iter().any(|f| f.transient) {
+            shell_hook::Errors::Transient
+        } else if failures.is_empty() {
+            shell_hook::Errors::None
+        } else {
+            shell_hook::Errors::Permanent
+        }
+    }
+
     pub fn has_transient_failure(&self) -> bool {
         self.failures.iter().any(|f| f.transient)
     }

@@ -135,5 +135,5 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
         hook.outputs.metric(&metric)?;
     }
     report.log();
-    Ok(Outcome { changed: report.changed(), retry: report.has_transient_failure(), report: Some(Box::new(report)) })
+    Ok(Outcome { changed: report.changed(), errors: report.errors(), report: Some(Box::new(report)) })
 }

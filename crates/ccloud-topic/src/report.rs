@@ -87,6 +87,18 @@ impl RunReport {
         out
     }
 
+    /// The run's errors for the exit-code table (any failure counts).
+    pub fn errors(&self) -> shell_hook::Errors {
+        let failures = self.failures();
+        if failures.iter().any(|f| f.transient) {
+            shell_hook::Errors::Transient
+        } else if failures.is_empty() {
+            shell_hook::Errors::None
+        } else {
+            shell_hook::Errors::Permanent
+        }
+    }
+
     pub fn has_transient_failure(&self) -> bool {
         self.failures().iter().any(|f| f.transient)
     }

@@ -400,7 +400,13 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
     );
     Ok(Outcome {
         changed: !report.events.is_empty(),
-        retry: report.failures.iter().any(|f| f.transient),
+        errors: if report.failures.iter().any(|f| f.transient) {
+            shell_hook::Errors::Transient
+        } else if report.failures.is_empty() {
+            shell_hook::Errors::None
+        } else {
+            shell_hook::Errors::Permanent
+        },
         report: Some(Box::new(report)),
     })
 }

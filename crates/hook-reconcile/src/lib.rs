@@ -9,7 +9,7 @@ pub mod directory;
 pub mod pool;
 pub mod record;
 pub mod settings;
-pub mod status;
+pub use reconcile::status;
 
 use api_http::HttpError;
 use shell_hook::{BindingContext, Outcome};

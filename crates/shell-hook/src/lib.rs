@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod outputs;
 pub mod patch;
 pub mod run;
+pub mod view;
 
 pub use config::{HookConfig, KubernetesBinding, LabelSelector, NamespaceSelector, ScheduleBinding};
 pub use context::{
@@ -26,4 +27,5 @@ pub use context::{
 pub use metrics::MetricOperation;
 pub use outputs::{Destination, Outputs};
 pub use patch::{ObjectOperation, ObjectRef};
-pub use run::{Deadline, HookRun, Invocation, Outcome, OutputFormat, Report, RunOptions, execute};
+pub use run::{Deadline, Errors, HookRun, Invocation, Outcome, OutputFormat, Report, RunOptions, execute};
+pub use view::ConfigMapView;

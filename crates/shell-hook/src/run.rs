@@ -96,18 +96,29 @@ impl Report for String {
     }
 }
 
+/// The errors a run ended with, worst first: what the exit-code table needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Errors {
+    #[default]
+    None,
+    /// Errors a retry cannot fix (invalid, refused, conflicting, validation failed):
+    /// reported in status and metrics.
+    Permanent,
+    /// At least one error a retry may fix.
+    Transient,
+}
+
 /// What a hook body reports.
 #[derive(Default)]
 pub struct Outcome {
     /// Something was (or, in a dry run, would be) changed.
     pub changed: bool,
-    /// Transient failures remain: shell-operator should run the hook again.
-    pub retry: bool,
+    pub errors: Errors,
     pub report: Option<Box<dyn Report>>,
 }
 
 impl Outcome {
-    /// Nothing changed, nothing to retry, one sentence for the hand run.
+    /// Nothing changed, no error, one sentence for the hand run.
     pub fn message(text: impl Into<String>) -> Self {
         Self { report: Some(Box::new(text.into())), ..Self::default() }
     }
@@ -115,14 +126,22 @@ impl Outcome {
 
 impl std::fmt::Debug for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outcome").field("changed", &self.changed).field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("Outcome").field("changed", &self.changed).field("errors", &self.errors).finish_non_exhaustive()
     }
 }
 
-/// Maps an outcome to the process exit status.
+/// Maps an outcome to the process exit status. This is the only exit-code table:
+///
+/// | mode | no error | changes | permanent errors | transient errors |
+/// |---|---|---|---|---|
+/// | `--detailed-exitcode` (CI plans) | 0 | 2 | 1 | 1 |
+/// | hook and hand runs | 0 | 0 | 0 (reported in status and metrics) | 1 (shell-operator retries) |
+///
+/// A hook run that has written a minted secret exits 0 whatever happened: shell-operator
+/// drops the files of a failing run, and the secret exists nowhere else.
 pub fn exit_code(outcome: &Outcome, options: &RunOptions, must_succeed: bool) -> i32 {
     if options.detailed_exitcode {
-        return if outcome.retry {
+        return if outcome.errors != Errors::None {
             1
         } else if outcome.changed {
             2
@@ -130,9 +149,7 @@ pub fn exit_code(outcome: &Outcome, options: &RunOptions, must_succeed: bool) ->
             0
         };
     }
-    // A failing hook is re-run by shell-operator, but the files it wrote are dropped:
-    // once a secret exists only in the patch file, the run must succeed.
-    if outcome.retry && !must_succeed { 1 } else { 0 }
+    if outcome.errors == Errors::Transient && !must_succeed { 1 } else { 0 }
 }
 
 type BodyError = Box<dyn std::error::Error + Send + Sync>;
@@ -213,14 +230,14 @@ fn finish(run: &HookRun, result: Result<Outcome, BodyError>) -> i32 {
                 source = cause.source();
             }
             tracing::error!(retry = !must_succeed, "{message}");
-            Outcome { retry: true, ..Outcome::default() }
+            Outcome { errors: Errors::Transient, ..Outcome::default() }
         }
     };
     if run.hand_run {
         print_hand_run(run, &outcome);
     }
     let code = exit_code(&outcome, &run.options, must_succeed);
-    if outcome.retry && must_succeed && code == 0 {
+    if outcome.errors == Errors::Transient && must_succeed && code == 0 {
         tracing::warn!(
             "failures remain, but new secrets were written: exiting 0 so they are applied; the schedule retries"
         );
@@ -263,7 +280,7 @@ mod tests {
     use super::*;
 
     fn outcome(changed: bool, retry: bool) -> Outcome {
-        Outcome { changed, retry, ..Outcome::default() }
+        Outcome { changed, errors: if retry { Errors::Transient } else { Errors::None }, ..Outcome::default() }
     }
 
     #[test]
@@ -272,6 +289,9 @@ mod tests {
         assert_eq!(exit_code(&outcome(false, false), &o, false), 0);
         assert_eq!(exit_code(&outcome(true, false), &o, false), 2);
         assert_eq!(exit_code(&outcome(true, true), &o, false), 1);
+        let permanent = Outcome { errors: Errors::Permanent, ..Outcome::default() };
+        assert_eq!(exit_code(&permanent, &o, false), 1, "any error fails a CI plan");
+        assert_eq!(exit_code(&permanent, &RunOptions::default(), false), 0, "hooks report permanent errors");
     }
 
     #[test]

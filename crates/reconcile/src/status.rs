@@ -4,8 +4,8 @@
 //! never re-triggers the hook. The patch is skipped when the annotation already says
 //! the same thing, so periodic runs do not rewrite ConfigMaps.
 
-use crate::ConfigMapView;
 use serde_json::{Value, json};
+use shell_hook::ConfigMapView;
 use shell_hook::{ObjectOperation, ObjectRef};
 
 /// What happened to the declarations of one ConfigMap in this run.
