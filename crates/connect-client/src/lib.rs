@@ -1,7 +1,8 @@
 //! Kafka Connect REST for one target: a self-managed worker, or Confluent Cloud
-//! managed Connect for one cluster. Writes are retried through rebalances (409).
+//! managed Connect for one cluster. Writes are retried through rebalances (409); a
+//! rebalance that outlasts the retries is a transient failure (see [`ConnectApi::write`]).
 
-use api_http::{Client, HttpError, Retry, encode_component};
+use api_http::{Client, HttpError, Response, Retry, encode_component};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -93,23 +94,12 @@ impl ConnectApi {
     /// Creates or replaces a connector's whole config.
     pub fn put_config(&self, name: &str, config: &BTreeMap<String, String>) -> Result<(), HttpError> {
         let body = Value::Object(config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
-        self.client
-            .request(
-                "PUT",
-                &format!("{}/connectors/{}/config", self.prefix, encode_component(name)),
-                Some(&body),
-                Retry::Conflicts,
-            )
+        self.write("PUT", &format!("{}/connectors/{}/config", self.prefix, encode_component(name)), Some(&body))
             .map(drop)
     }
 
     pub fn delete(&self, name: &str) -> Result<(), HttpError> {
-        match self.client.request(
-            "DELETE",
-            &format!("{}/connectors/{}", self.prefix, encode_component(name)),
-            None,
-            Retry::Conflicts,
-        ) {
+        match self.write("DELETE", &format!("{}/connectors/{}", self.prefix, encode_component(name)), None) {
             Err(e) if e.status() == Some(404) => Ok(()),
             other => other.map(drop),
         }
@@ -117,27 +107,20 @@ impl ConnectApi {
 
     /// `pause`, `resume` or `stop`.
     pub fn set_state(&self, name: &str, verb: &str) -> Result<(), HttpError> {
-        self.client
-            .request(
-                "PUT",
-                &format!("{}/connectors/{}/{verb}", self.prefix, encode_component(name)),
-                None,
-                Retry::Conflicts,
-            )
-            .map(drop)
+        self.write("PUT", &format!("{}/connectors/{}/{verb}", self.prefix, encode_component(name)), None).map(drop)
     }
 
     pub fn restart_failed(&self, name: &str) -> Result<(), HttpError> {
         let path =
             format!("{}/connectors/{}/restart?includeTasks=true&onlyFailed=true", self.prefix, encode_component(name));
-        self.client.request("POST", &path, None, Retry::Conflicts).map(drop)
+        self.write("POST", &path, None).map(drop)
     }
 
     /// Server-side validation (200 even when invalid); the per-field errors.
     pub fn validate(&self, plugin: &str, config: &BTreeMap<String, String>) -> Result<Vec<FieldError>, HttpError> {
         let body = Value::Object(config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
         let path = format!("{}/connector-plugins/{}/config/validate", self.prefix, encode_component(plugin));
-        let r = self.client.request("PUT", &path, Some(&body), Retry::Conflicts)?;
+        let r = self.write("PUT", &path, Some(&body))?;
         Ok(r.body["configs"]
             .as_array()
             .into_iter()
@@ -151,6 +134,25 @@ impl ConnectApi {
                     .filter_map(move |e| Some(FieldError { field: field.clone(), message: e.as_str()?.to_owned() }))
             })
             .collect())
+    }
+}
+
+impl ConnectApi {
+    /// A write, retried through rebalances. A 409 that is still there after the retries
+    /// is a rebalance that outlasted them, not a refusal: it is reported as transient so
+    /// that shell-operator runs the hook again, instead of waiting for the next resync.
+    /// ("already exists" is a real conflict and stays permanent.)
+    fn write(&self, method: &'static str, path: &str, body: Option<&Value>) -> Result<Response, HttpError> {
+        self.client.request(method, path, body, Retry::Conflicts).map_err(|e| match e {
+            HttpError::Status { status: 409, message, .. } if !message.contains("already exists") => {
+                HttpError::Transport {
+                    method,
+                    path: path.to_owned(),
+                    message: format!("HTTP 409: {message} (a rebalance outlasted the retries)"),
+                }
+            }
+            other => other,
+        })
     }
 }
 
