@@ -13,10 +13,12 @@ pub struct SettingError {
     pub message: String,
 }
 
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// The environment as one tool sees it.
 pub struct Env<'a> {
     tool: Tool,
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Lookup<'a>,
 }
 
 impl<'a> Env<'a> {
@@ -126,7 +128,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 pub fn parse_duration(v: &str) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0 && secs < 1e12).then(|| Duration::from_secs_f64(secs));
+        return (0.0..1e12).contains(&secs).then(|| Duration::from_secs_f64(secs));
     }
     shell_hook::duration::parse_go_duration(v).ok()
 }
