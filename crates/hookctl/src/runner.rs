@@ -24,12 +24,19 @@ pub enum RunError {
 
 /// Runs `hook --config` (cwd = `workdir`, no env contract) and validates the output.
 pub fn read_config(hook: &Path, workdir: &Path) -> Result<ParsedConfig, RunError> {
+    read_config_with_env(hook, workdir, &[])
+}
+
+/// [`read_config`] with extra environment: shell-operator's own environment reaches
+/// `--config` too, and some hooks derive their bindings from it.
+pub fn read_config_with_env(hook: &Path, workdir: &Path, env: &[(String, String)]) -> Result<ParsedConfig, RunError> {
     let name = hook.display().to_string();
     let output = Command::new(absolute(hook))
         .arg("--config")
         .current_dir(workdir)
         .stdin(Stdio::null())
         .env_remove("BINDING_CONTEXT_PATH")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .map_err(|source| RunError::Spawn { hook: name.clone(), source })?;
     if !output.status.success() {
@@ -42,7 +49,12 @@ pub fn read_config(hook: &Path, workdir: &Path) -> Result<ParsedConfig, RunError
 
 /// Reads a v1 config from the hook, with the hook's directory as working directory.
 pub fn read_v1_config(hook: &Path) -> Result<HookConfig, RunError> {
-    match read_config(hook, &parent_dir(hook))? {
+    read_v1_config_with_env(hook, &[])
+}
+
+/// [`read_v1_config`] with extra environment for `--config`.
+pub fn read_v1_config_with_env(hook: &Path, env: &[(String, String)]) -> Result<HookConfig, RunError> {
+    match read_config_with_env(hook, &parent_dir(hook), env)? {
         ParsedConfig::V1(config) => Ok(*config),
         ParsedConfig::V0(_) => Err(RunError::LegacyConfig { hook: hook.display().to_string() }),
     }
@@ -58,6 +70,10 @@ pub struct RunResult {
     /// Verdicts on the two files, as shell-operator would reach them.
     pub operations: Result<Vec<Value>, shell_hook::patch::PatchError>,
     pub metrics: Result<ParsedMetrics, shell_hook::metrics::MetricsError>,
+    /// The hook's stdout and stderr when the run captured them ([`run_captured`]);
+    /// empty otherwise.
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl RunResult {
@@ -70,13 +86,24 @@ impl RunResult {
 /// Runs the hook once with `contexts`: no arguments, cwd = the hook's directory, the six
 /// file variables pointing at fresh files, stdin closed, the caller's env plus `env`.
 pub fn run_once(hook: &Path, contexts: &[Value], env: &[(String, String)]) -> Result<RunResult, RunError> {
+    execute(hook, contexts, env, false)
+}
+
+/// [`run_once`], but the hook's stdout and stderr are kept in the result instead of
+/// passed through (shell-operator logs them; tests and the simulator inspect them).
+pub fn run_captured(hook: &Path, contexts: &[Value], env: &[(String, String)]) -> Result<RunResult, RunError> {
+    execute(hook, contexts, env, true)
+}
+
+fn execute(hook: &Path, contexts: &[Value], env: &[(String, String)], capture: bool) -> Result<RunResult, RunError> {
     let dir = tempfile::Builder::new().prefix("hookctl-").tempdir()?;
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("binding-context.json"), serde_json::to_vec(contexts).unwrap_or_default())?;
     for name in ["metrics.json", "object-patch", "validating-response.json", "conversion-response.json"] {
         shell_hook::outputs::create_empty(&path(name))?;
     }
-    let status = Command::new(absolute(hook))
+    let mut command = Command::new(absolute(hook));
+    command
         .current_dir(parent_dir(hook))
         .stdin(Stdio::null())
         .env("BINDING_CONTEXT_PATH", path("binding-context.json"))
@@ -86,8 +113,11 @@ pub fn run_once(hook: &Path, contexts: &[Value], env: &[(String, String)]) -> Re
         .env("ADMISSION_RESPONSE_PATH", path("validating-response.json"))
         .env("CONVERSION_RESPONSE_PATH", path("conversion-response.json"))
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .status()
-        .map_err(|source| RunError::Spawn { hook: hook.display().to_string(), source })?;
+        .stdout(if capture { Stdio::piped() } else { Stdio::inherit() })
+        .stderr(if capture { Stdio::piped() } else { Stdio::inherit() });
+    let spawn_error = |source| RunError::Spawn { hook: hook.display().to_string(), source };
+    let output = command.spawn().and_then(|child| child.wait_with_output()).map_err(spawn_error)?;
+    let status = output.status;
     let patch_text = std::fs::read_to_string(path("object-patch"))?;
     let metrics_text = std::fs::read_to_string(path("metrics.json"))?;
     Ok(RunResult {
@@ -96,6 +126,8 @@ pub fn run_once(hook: &Path, contexts: &[Value], env: &[(String, String)]) -> Re
         metrics: parse_metrics(&metrics_text),
         patch_text,
         metrics_text,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })
 }
 

@@ -5,6 +5,9 @@
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod faults;
+// Also under `test`, so `cargo test -p test-support` checks the harness.
+#[cfg(any(feature = "hook", test))]
+pub mod hook_test;
 pub mod http;
 pub mod prism;
 

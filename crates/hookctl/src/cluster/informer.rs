@@ -1,0 +1,99 @@
+//! The applied truth of a pretend cluster and the possibly stale view shell-operator's
+//! informers give a hook. shell-operator builds snapshots from its informer cache, not
+//! from the API server, so a run can start before the watch delivered what the previous
+//! run wrote; a hook that trusts its snapshot to hold its own last write re-creates or
+//! re-mints. With a lag of N, run k sees the objects as they were when run k−N started.
+
+use super::Objects;
+use serde_json::Value;
+use std::collections::VecDeque;
+
+/// Objects as applied (the API server's truth) plus the lagging informer view.
+#[derive(Debug, Clone, Default)]
+pub struct PretendCluster {
+    truth: Objects,
+    lag: usize,
+    /// The truth as it was at the start of each of the last `lag + 1` runs, oldest first.
+    seen: VecDeque<Vec<Value>>,
+}
+
+impl PretendCluster {
+    pub fn new(objects: Objects) -> Self {
+        Self { truth: objects, lag: 0, seen: VecDeque::new() }
+    }
+
+    /// Snapshots lag the applied objects by `runs` hook runs (0: always fresh).
+    pub fn with_informer_lag(mut self, runs: usize) -> Self {
+        self.lag = runs;
+        self
+    }
+
+    pub fn set_informer_lag(&mut self, runs: usize) {
+        self.lag = runs;
+    }
+
+    pub fn informer_lag(&self) -> usize {
+        self.lag
+    }
+
+    /// What the API server holds now.
+    pub fn truth(&self) -> &Objects {
+        &self.truth
+    }
+
+    pub fn truth_mut(&mut self) -> &mut Objects {
+        &mut self.truth
+    }
+
+    /// What [`PretendCluster::snapshot_for_run`] would return now, without starting a
+    /// run (for hand runs and inspection).
+    pub fn peek_snapshot(&self) -> Vec<Value> {
+        let recorded = self.seen.len() + 1;
+        let skip = recorded.saturating_sub(self.lag + 1);
+        self.seen.iter().chain(std::iter::once(&self.truth.0)).nth(skip).cloned().unwrap_or_default()
+    }
+
+    /// Starts a run: records the truth and returns the informer's view for this run,
+    /// the truth as of `lag` runs ago (or the oldest recorded, early on).
+    pub fn snapshot_for_run(&mut self) -> Vec<Value> {
+        self.seen.push_back(self.truth.0.clone());
+        while self.seen.len() > self.lag + 1 {
+            self.seen.pop_front();
+        }
+        self.seen.front().cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cm(name: &str) -> Value {
+        json!({"kind": "ConfigMap", "metadata": {"name": name, "namespace": "n"}})
+    }
+
+    fn names(view: &[Value]) -> Vec<&str> {
+        view.iter().filter_map(|o| o["metadata"]["name"].as_str()).collect()
+    }
+
+    #[test]
+    fn a_write_shows_after_the_lag() {
+        let mut cluster = Objects(vec![cm("a")]).with_informer_lag(1);
+        assert_eq!(names(&cluster.snapshot_for_run()), ["a"]);
+        cluster.truth_mut().apply(&[json!({"operation": "Create", "object": cm("b")})]).unwrap();
+        assert_eq!(names(&cluster.peek_snapshot()), ["a"], "peeking agrees with the next run");
+        assert_eq!(names(&cluster.snapshot_for_run()), ["a"], "run 2 does not see run 1's write yet");
+        assert_eq!(names(&cluster.peek_snapshot()), ["a", "b"]);
+        assert_eq!(names(&cluster.snapshot_for_run()), ["a", "b"], "run 3 does");
+        assert_eq!(cluster.truth().0.len(), 2);
+    }
+
+    #[test]
+    fn no_lag_is_always_fresh() {
+        let mut cluster = PretendCluster::new(Objects(vec![cm("a")]));
+        cluster.snapshot_for_run();
+        cluster.truth_mut().remove("ConfigMap", "a");
+        assert!(cluster.snapshot_for_run().is_empty());
+    }
+}
