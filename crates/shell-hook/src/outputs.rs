@@ -51,6 +51,10 @@ impl Stream {
         }
     }
 
+    fn is_buffer(&self) -> bool {
+        matches!(&*self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner), Target::Buffer(_))
+    }
+
     fn take_buffered(&self) -> Option<Vec<Value>> {
         match &mut *self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
             Target::Buffer(items) => Some(std::mem::take(items)),
@@ -100,6 +104,12 @@ impl Outputs {
     /// Whether a precious operation was written (the run must then exit 0).
     pub fn must_succeed(&self) -> bool {
         self.precious_written.load(Ordering::SeqCst)
+    }
+
+    /// Whether object operations go to stdout (a hand run without `--patch-file`), where
+    /// Secret data is redacted: a secret written there is lost.
+    pub fn patches_to_stdout(&self) -> bool {
+        self.patches.is_buffer()
     }
 
     pub fn operations_written(&self) -> usize {
