@@ -48,6 +48,21 @@ type Headers = Vec<(String, String)>;
 /// The largest body read whole; bigger lists are decoded as they arrive ([`Client::get_streamed`]).
 const BODY_LIMIT: u64 = 512 * 1024 * 1024;
 
+/// How much of an error body is read: API errors are a few hundred bytes, and a proxy or
+/// a broken server answering an error with a huge page must not cost the run its memory.
+pub const ERROR_BODY_LIMIT: u64 = 1024 * 1024;
+
+/// How much of an API message an error keeps (reports, status annotations and logs).
+const ERROR_MESSAGE_CHARS: usize = 1024;
+
+/// Per-request timeouts: a request gets the smaller of what remains of the run's
+/// deadline and its cap, so that no request outlives the run (a hook must end before
+/// its deadline) and one slow request cannot take the whole run.
+const REQUEST_CAP: Duration = Duration::from_secs(30);
+/// A streamed listing (every topic's configs of a large cluster) legitimately takes
+/// minutes to arrive: its own, larger cap, still cut to the run's deadline.
+const STREAM_CAP: Duration = Duration::from_secs(600);
+
 /// A response with a 2xx status.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -183,6 +198,11 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// The next request's timeout: what remains of the run, at most `cap`.
+    fn timeout(&self, cap: Duration) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now()).min(cap)
+    }
+
     pub fn get(&self, path: &str) -> Result<Response, HttpError> {
         self.request("GET", path, None, Retry::Transient)
     }
@@ -264,7 +284,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(Headers, Vec<u8>), HttpError> {
-        let (headers, mut response) = self.send(method, path, body)?;
+        let (headers, mut response) = self.send(method, path, body, REQUEST_CAP)?;
         let bytes = response
             .body_mut()
             .with_config()
@@ -283,7 +303,7 @@ impl Client {
         decode: impl Fn(&mut dyn std::io::Read) -> Result<T, serde_json::Error>,
     ) -> Result<T, HttpError> {
         self.with_retries("GET", path, Retry::Transient, || {
-            let (_, mut response) = self.send("GET", path, None)?;
+            let (_, mut response) = self.send("GET", path, None, STREAM_CAP)?;
             let mut reader = response.body_mut().as_reader();
             decode(&mut reader).map_err(|e| {
                 let (method, path, message) = ("GET", path.to_owned(), e.to_string());
@@ -303,7 +323,12 @@ impl Client {
         method: &'static str,
         path: &str,
         body: Option<&Value>,
+        cap: Duration,
     ) -> Result<(Headers, ureq::http::Response<ureq::Body>), HttpError> {
+        let timeout = self.timeout(cap);
+        if timeout.is_zero() {
+            return Err(HttpError::Deadline { method, path: path.into() });
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
@@ -316,9 +341,12 @@ impl Client {
             Some(b) => {
                 let bytes = serde_json::to_vec(b).unwrap_or_default();
                 let req = builder.header("Content-Type", "application/json").body(bytes).map_err(|e| transport(&e))?;
-                self.agent.run(req)
+                self.agent.run(self.agent.configure_request(req).timeout_global(Some(timeout)).build())
             }
-            None => self.agent.run(builder.body(()).map_err(|e| transport(&e))?),
+            None => {
+                let req = builder.body(()).map_err(|e| transport(&e))?;
+                self.agent.run(self.agent.configure_request(req).timeout_global(Some(timeout)).build())
+            }
         };
         let mut response = sent.map_err(|e| transport(&e))?;
         let status = response.status().as_u16();
@@ -330,7 +358,7 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok((headers, response));
         }
-        let bytes = response.body_mut().with_config().limit(BODY_LIMIT).read_to_vec().map_err(|e| transport(&e))?;
+        let bytes = read_capped(response.body_mut().as_reader(), ERROR_BODY_LIMIT).map_err(|e| transport(&e))?;
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let retry_after = headers
             .iter()
@@ -351,7 +379,7 @@ impl Client {
 fn agent(tls: Option<ureq::tls::TlsConfig>) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
+        // The whole-request bound is set per request (`Client::timeout`).
         .timeout_connect(Some(Duration::from_secs(10)))
         .max_idle_connections_per_host(64)
         .user_agent(concat!("ccops/", env!("CARGO_PKG_VERSION")));
@@ -378,12 +406,48 @@ pub fn encode_component(value: &str) -> String {
 fn error_message(body: &Value, status: u16) -> String {
     let candidates =
         [&body["message"], &body["errors"][0]["detail"], &body["error"]["message"], &body["errors"][0]["title"]];
-    candidates.iter().find_map(|v| v.as_str()).map_or_else(|| format!("status {status}"), str::to_owned)
+    candidates.iter().find_map(|v| v.as_str()).map_or_else(|| format!("status {status}"), truncate)
+}
+
+/// At most [`ERROR_MESSAGE_CHARS`] characters, marked when cut.
+fn truncate(message: &str) -> String {
+    match message.char_indices().nth(ERROR_MESSAGE_CHARS) {
+        None => message.to_owned(),
+        Some((end, _)) => format!("{}… (truncated)", &message[..end]),
+    }
+}
+
+/// Reads at most `limit` bytes; the rest of the body is left unread (the connection is
+/// then dropped rather than reused).
+fn read_capped(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_timeouts_are_cut_to_the_deadline_and_listings_get_their_own_cap() {
+        let far = Client::new("http://x", None, Instant::now() + Duration::from_secs(3600));
+        assert_eq!(far.timeout(REQUEST_CAP), REQUEST_CAP);
+        assert_eq!(far.timeout(STREAM_CAP), STREAM_CAP, "a listing is not cut to the 30 s of a request");
+        let near = Client::new("http://x", None, Instant::now() + Duration::from_secs(5));
+        assert!(near.timeout(STREAM_CAP) <= Duration::from_secs(5));
+        let past = Client::new("http://x", None, Instant::now());
+        assert!(past.timeout(REQUEST_CAP).is_zero());
+    }
+
+    #[test]
+    fn long_messages_are_truncated() {
+        let long = "é".repeat(5000);
+        let m = error_message(&serde_json::json!({"message": long}), 500);
+        assert!(m.ends_with("… (truncated)") && m.chars().count() < 1100, "{}", m.len());
+        assert_eq!(error_message(&serde_json::json!({"message": "short"}), 500), "short");
+    }
 
     #[test]
     fn components_are_percent_encoded() {

@@ -8,8 +8,8 @@ use serde_json::Value;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Where one output stream is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,19 +36,23 @@ impl Stream {
         Ok(Self { target: Mutex::new(target) })
     }
 
-    /// Appends one line and flushes it, so that what was written survives a crash.
-    fn write(&self, line: String, value: impl FnOnce() -> Value) -> std::io::Result<()> {
-        let mut target = self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn lock(&self) -> MutexGuard<'_, Target> {
+        self.target.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends one line and flushes it, so that what was written survives a crash, then
+    /// runs `written` while still holding the stream (see [`Outputs::hold`]).
+    fn write(&self, line: String, value: impl FnOnce() -> Value, written: impl FnOnce()) -> std::io::Result<()> {
+        let mut target = self.lock();
         match &mut *target {
             Target::File(file) => {
                 file.write_all(format!("{line}\n").as_bytes())?;
-                file.flush()
+                file.flush()?;
             }
-            Target::Buffer(items) => {
-                items.push(value());
-                Ok(())
-            }
+            Target::Buffer(items) => items.push(value()),
         }
+        written();
+        Ok(())
     }
 
     fn is_buffer(&self) -> bool {
@@ -84,21 +88,29 @@ impl Outputs {
     /// Writes an object operation.
     pub fn patch(&self, op: &ObjectOperation) -> std::io::Result<()> {
         self.operations_written.fetch_add(1, Ordering::Relaxed);
-        self.patches.write(op.to_json_line(), || redact_operation(&op.to_value()))
+        self.patches.write(op.to_json_line(), || redact_operation(&op.to_value()), || ())
     }
 
     /// Writes an operation whose loss would lose data that exists nowhere else (a new API
     /// key's secret). From then on the run must end with exit 0, or shell-operator would
-    /// discard the file.
+    /// discard the file. The flag is set before the stream is released, so whoever holds
+    /// the outputs next ([`Outputs::hold`]) sees it.
     pub fn patch_precious(&self, op: &ObjectOperation) -> std::io::Result<()> {
-        self.patch(op)?;
-        self.precious_written.store(true, Ordering::SeqCst);
-        Ok(())
+        self.operations_written.fetch_add(1, Ordering::Relaxed);
+        let value = || redact_operation(&op.to_value());
+        self.patches.write(op.to_json_line(), value, || self.precious_written.store(true, Ordering::SeqCst))
     }
 
     pub fn metric(&self, op: &MetricOperation) -> std::io::Result<()> {
         let value = || serde_json::to_value(op).unwrap_or_default();
-        self.metrics.write(op.to_json_line(), value)
+        self.metrics.write(op.to_json_line(), value, || ())
+    }
+
+    /// Holds both streams: a write in flight finishes (flushed) first, and no other
+    /// starts while the result lives. The watchdog exits holding it, so the files never
+    /// end inside a line.
+    pub fn hold(&self) -> Held<'_> {
+        Held { _patches: self.patches.lock(), _metrics: self.metrics.lock() }
     }
 
     /// Whether a precious operation was written (the run must then exit 0).
@@ -120,6 +132,12 @@ impl Outputs {
     pub fn take_buffered(&self) -> BufferedOutputs {
         BufferedOutputs { operations: self.patches.take_buffered(), metrics: self.metrics.take_buffered() }
     }
+}
+
+/// Both output streams, held (see [`Outputs::hold`]).
+pub struct Held<'a> {
+    _patches: MutexGuard<'a, Target>,
+    _metrics: MutexGuard<'a, Target>,
 }
 
 /// What a hand run prints on stdout instead of writing files.

@@ -73,6 +73,34 @@ pub struct HookRun {
     pub deadline: Deadline,
     /// True for `--binding-context` runs, false under shell-operator.
     pub hand_run: bool,
+    /// Under shell-operator, this run may be at the head of its `main` queue (see
+    /// [`may_run_in_main`]): a failing exit would block every other hook.
+    pub in_main_queue: bool,
+}
+
+/// Whether shell-operator may be running these contexts from its `main` queue.
+///
+/// shell-operator v1.20 puts every Synchronization at the head of `main`, whatever queue
+/// the binding names (`pkg/shell-operator/hook_task_factory.go`, `NewSyncHookRunTask`),
+/// and retries a failed task there forever, blocking every other hook behind it. A
+/// grouped binding's Synchronization is delivered as `type: Group`, exactly like its
+/// watch events (`pkg/hook/binding_context/binding_context.go`, `MapV1`: "Group is always
+/// has type: Group, even for Synchronization"; no `watchEvent`, no `objects`), so a hook
+/// cannot tell the two apart: a Group context of a kubernetes binding counts as
+/// possibly in `main`. onStartup runs in `main`; events and schedules run on their
+/// binding's queue (`main` when it names none).
+pub fn may_run_in_main(contexts: &[BindingContext], config: &HookConfig) -> bool {
+    use crate::context::ContextType;
+    let queue_is_main = |queue: &Option<String>| queue.as_deref().is_none_or(|q| q == "main");
+    let schedule = |name: &str| config.schedule_bindings().iter().find(|b| b.binding_name() == name);
+    let kubernetes = |name: &str| config.kubernetes_bindings().iter().find(|b| b.binding_name() == name);
+    contexts.iter().any(|c| match c.kind {
+        None | Some(ContextType::Synchronization) => true,
+        Some(ContextType::Group) => schedule(&c.binding).is_none_or(|b| queue_is_main(&b.queue)),
+        Some(ContextType::Schedule) => schedule(&c.binding).is_none_or(|b| queue_is_main(&b.queue)),
+        Some(ContextType::Event) => kubernetes(&c.binding).is_none_or(|b| queue_is_main(&b.queue)),
+        Some(ContextType::Validating | ContextType::Mutating | ContextType::Conversion) => false,
+    })
 }
 
 /// A run's account of itself, rendered only when a hand run prints it: under
@@ -137,9 +165,14 @@ impl std::fmt::Debug for Outcome {
 /// | `--detailed-exitcode` (CI plans) | 0 | 2 | 1 | 1 |
 /// | hook and hand runs | 0 | 0 | 0 (reported in status and metrics) | 1 (shell-operator retries) |
 ///
-/// A hook run that has written a minted secret exits 0 whatever happened: shell-operator
-/// drops the files of a failing run, and the secret exists nowhere else.
-pub fn exit_code(outcome: &Outcome, options: &RunOptions, must_succeed: bool) -> i32 {
+/// `exit_zero`: a non-zero exit would do more harm than the retry it buys, and a hook run
+/// then exits 0 whatever happened (the errors are reported in status, metrics and logs):
+/// - it has written a minted secret: shell-operator drops the files of a failing run,
+///   and the secret exists nowhere else;
+/// - it may be at the head of shell-operator's `main` queue ([`may_run_in_main`]): a
+///   retried failure there blocks every other hook (one hook's Cloud outage at start-up
+///   would stop them all); the resync schedule, on the tool's own queue, retries instead.
+pub fn exit_code(outcome: &Outcome, options: &RunOptions, exit_zero: bool) -> i32 {
     if options.detailed_exitcode {
         return if outcome.errors != Errors::None {
             1
@@ -149,7 +182,7 @@ pub fn exit_code(outcome: &Outcome, options: &RunOptions, must_succeed: bool) ->
             0
         };
     }
-    if outcome.errors == Errors::Transient && !must_succeed { 1 } else { 0 }
+    if outcome.errors == Errors::Transient && !exit_zero { 1 } else { 0 }
 }
 
 type BodyError = Box<dyn std::error::Error + Send + Sync>;
@@ -165,7 +198,7 @@ pub fn execute(
         emit(&format!("{}\n", config.to_json()));
         return 0;
     }
-    match prepare(invocation, options) {
+    match prepare(invocation, options, config) {
         Ok(mut run) => {
             let result = body(&mut run);
             finish(&run, result)
@@ -177,7 +210,7 @@ pub fn execute(
     }
 }
 
-fn prepare(invocation: &Invocation, options: RunOptions) -> Result<HookRun, String> {
+fn prepare(invocation: &Invocation, options: RunOptions, config: &HookConfig) -> Result<HookRun, String> {
     let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     let (contexts, hand_run) = match &invocation.binding_context {
         Some(path) if path.as_os_str() == "-" => {
@@ -200,22 +233,41 @@ fn prepare(invocation: &Invocation, options: RunOptions) -> Result<HookRun, Stri
     let metrics = destination(&invocation.metrics_file, "METRICS_PATH");
     let outputs = Outputs::open(&patches, &metrics).map_err(|e| format!("cannot open output files: {e}"))?;
     let deadline = Deadline::after(options.deadline);
-    let run = HookRun { contexts, outputs: Arc::new(outputs), options, deadline, hand_run };
+    let in_main_queue = !hand_run && may_run_in_main(&contexts, config);
+    let run = HookRun { contexts, outputs: Arc::new(outputs), options, deadline, hand_run, in_main_queue };
     start_watchdog(&run);
     Ok(run)
+}
+
+/// How long after the deadline the watchdog ends the process: a quarter of the deadline,
+/// between 1 and 10 seconds (a 4-minute run gets 10 s).
+fn watchdog_grace(deadline: Duration) -> Duration {
+    (deadline / 4).clamp(Duration::from_secs(1), Duration::from_secs(10))
 }
 
 /// The last line of defence against a hung run: the body is expected to respect the
 /// deadline itself, this only fires well after it.
 fn start_watchdog(run: &HookRun) {
     let outputs = Arc::clone(&run.outputs);
-    let fire_at = run.deadline.instant() + Duration::from_secs(10);
+    let fire_at = run.deadline.instant() + watchdog_grace(run.options.deadline);
+    let (detailed, in_main_queue) = (run.options.detailed_exitcode, run.in_main_queue);
     std::thread::spawn(move || {
         std::thread::sleep(fire_at.saturating_duration_since(Instant::now()));
-        let code = i32::from(!outputs.must_succeed());
-        tracing::error!(exit_code = code, "run exceeded its deadline; exiting");
-        std::process::exit(code);
+        watchdog_exit(&outputs, detailed, in_main_queue);
     });
+}
+
+/// Ends the process between two output lines, never inside one: shell-operator rejects
+/// a whole patch file for one torn line, minted Secrets included. Holding the outputs
+/// lets a write in flight (a minted secret among them) finish and be flushed first, and
+/// keeps every later one out. The exit status is the table's for a transient failure.
+fn watchdog_exit(outputs: &Outputs, detailed_exitcode: bool, in_main_queue: bool) -> ! {
+    let _held = outputs.hold();
+    let options = RunOptions { detailed_exitcode, ..RunOptions::default() };
+    let outcome = Outcome { errors: Errors::Transient, ..Outcome::default() };
+    let code = exit_code(&outcome, &options, outputs.must_succeed() || in_main_queue);
+    tracing::error!(exit_code = code, "run exceeded its deadline; exiting");
+    std::process::exit(code);
 }
 
 fn finish(run: &HookRun, result: Result<Outcome, BodyError>) -> i32 {
@@ -236,11 +288,18 @@ fn finish(run: &HookRun, result: Result<Outcome, BodyError>) -> i32 {
     if run.hand_run {
         print_hand_run(run, &outcome);
     }
-    let code = exit_code(&outcome, &run.options, must_succeed);
-    if outcome.errors == Errors::Transient && must_succeed && code == 0 {
-        tracing::warn!(
-            "failures remain, but new secrets were written: exiting 0 so they are applied; the schedule retries"
-        );
+    let code = exit_code(&outcome, &run.options, must_succeed || run.in_main_queue);
+    if outcome.errors == Errors::Transient && code == 0 {
+        if must_succeed {
+            tracing::warn!(
+                "failures remain, but new secrets were written: exiting 0 so they are applied; the schedule retries"
+            );
+        } else {
+            tracing::warn!(
+                "transient failures remain; this run may hold shell-operator's main queue (a Synchronization), \
+                 so it exits 0 instead of blocking every other hook: the resync schedule retries"
+            );
+        }
     }
     code
 }
@@ -300,6 +359,42 @@ mod tests {
         assert_eq!(exit_code(&outcome(true, false), &o, false), 0);
         assert_eq!(exit_code(&outcome(true, true), &o, false), 1);
         assert_eq!(exit_code(&outcome(true, true), &o, true), 0);
+    }
+
+    fn contexts(json: serde_json::Value) -> Vec<BindingContext> {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn synchronization_and_grouped_kubernetes_runs_may_hold_the_main_queue() {
+        use crate::config::{KubernetesBinding, ScheduleBinding};
+        let mut specs = KubernetesBinding::new("specs", "v1", "ConfigMap");
+        specs.group = Some("g".into());
+        specs.queue = Some("g".into());
+        let mut resync = ScheduleBinding::new("resync", "*/5 * * * *");
+        resync.group = Some("g".into());
+        resync.queue = Some("g".into());
+        let mut own = KubernetesBinding::new("own", "v1", "Secret");
+        own.queue = Some("q".into());
+        let config = HookConfig::v1().with_kubernetes(specs).with_kubernetes(own).with_schedule(resync);
+        let main = |c| may_run_in_main(&contexts(c), &config);
+        assert!(main(serde_json::json!([{"binding": "onStartup"}])));
+        assert!(main(serde_json::json!([{"binding": "own", "type": "Synchronization", "objects": []}])));
+        // A grouped Synchronization looks exactly like a grouped event.
+        assert!(main(serde_json::json!([{"binding": "specs", "type": "Group", "groupName": "g"}])));
+        assert!(!main(serde_json::json!([{"binding": "resync", "type": "Group", "groupName": "g"}])));
+        assert!(!main(serde_json::json!([{"binding": "own", "type": "Event", "watchEvent": "Added"}])));
+        let o = RunOptions::default();
+        let transient = Outcome { errors: Errors::Transient, ..Outcome::default() };
+        assert_eq!(exit_code(&transient, &o, true), 0, "main-queue runs report and exit 0");
+        let ci = RunOptions { detailed_exitcode: true, ..RunOptions::default() };
+        assert_eq!(exit_code(&transient, &ci, true), 1, "a CI plan still fails");
+    }
+
+    #[test]
+    fn the_watchdog_grace_scales_with_short_deadlines() {
+        assert_eq!(watchdog_grace(DEFAULT_DEADLINE), Duration::from_secs(10));
+        assert_eq!(watchdog_grace(Duration::ZERO), Duration::from_secs(1));
     }
 
     #[test]
