@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 mod informer;
 mod validate;
 
-pub use informer::PretendCluster;
+pub use informer::{PretendCluster, RefuseRule};
 pub use validate::{check_create, check_object, check_update};
 
 /// Objects keyed by kind, namespace and name.
@@ -91,7 +91,7 @@ impl Objects {
         let mut rejected = Vec::new();
         for (index, op) in operations.iter().enumerate() {
             if let Err(reason) = self.apply_one(op) {
-                rejected.push(Rejection { index, operation: describe(op), reason });
+                rejected.push(Rejection { index, operation: describe_operation(op), reason });
             }
         }
         rejected
@@ -156,8 +156,9 @@ fn plural(object: &Value) -> String {
     format!("{}s", object["kind"].as_str().unwrap_or_default().to_lowercase())
 }
 
-/// `CreateOrUpdate Secret default/name`, from the operation's own fields or its object.
-fn describe(op: &Value) -> String {
+/// `CreateOrUpdate Secret default/name`, from the operation's own fields or its object
+/// (never its data: safe to print for Secrets).
+pub fn describe_operation(op: &Value) -> String {
     let object = embedded(&op["object"]).unwrap_or(Value::Null);
     let field = |direct: &Value, inner: &Value| direct.as_str().or(inner.as_str()).unwrap_or_default().to_owned();
     format!(

@@ -84,7 +84,7 @@ pub fn run_with(
     attempt.failure = judge_before_apply(&attempt.run);
     if attempt.failure.is_none() {
         let operations = attempt.written_operations();
-        attempt.rejected = cluster.truth_mut().apply_each(&operations);
+        attempt.rejected = cluster.apply(&operations);
         let refused: Vec<usize> = attempt.rejected.iter().map(|r| r.index).collect();
         attempt.applied =
             operations.into_iter().enumerate().filter(|(i, _)| !refused.contains(i)).map(|(_, op)| op).collect();

@@ -3,11 +3,14 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use hookctl::render::{Renderer, split_runs};
-use hookctl::{discover, manifests, runner};
-use serde_json::Value;
-use shell_hook::patch::redact_operation;
+use hookctl::cluster::{Objects, PretendCluster};
+use hookctl::queues::{PlannedRun, event_runs, startup_runs};
+use hookctl::render::Renderer;
+use hookctl::session::HookRunner;
+use hookctl::{discover, manifests, report, runner};
 use std::path::{Path, PathBuf};
+
+mod simulate_cmd;
 
 /// Render shell-operator binding contexts from manifests and run hooks as shell-operator does.
 #[derive(Parser)]
@@ -25,6 +28,8 @@ enum Command {
     Run(RunArgs),
     /// List what shell-operator would treat as hooks in DIR and check their --config.
     Discover { dir: PathBuf },
+    /// Play a timeline: the hooks of a directory against a pretend cluster, with edits and faults.
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 #[derive(Args)]
@@ -59,9 +64,15 @@ struct RunArgs {
     /// Also save the raw metrics file here.
     #[arg(long)]
     metrics_file: Option<PathBuf>,
+    /// Retry a failed run up to N times, as shell-operator does (its delays are reported, not slept).
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
+    /// The snapshots of a run lag the objects written by earlier runs by N runs.
+    #[arg(long, default_value_t = 0)]
+    informer_lag: usize,
 }
 
-fn parse_env(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_env(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("{s:?} is not KEY=VALUE"))
 }
 
@@ -86,55 +97,62 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Run(args) => run_hook(&args),
         Command::Discover { dir } => discover_hooks(&dir),
+        Command::Simulate(args) => simulate_cmd::simulate(&args),
     }
 }
 
-fn render(inputs: &Inputs) -> Result<Vec<Value>> {
-    let config = runner::read_v1_config(&inputs.hook)?;
-    let renderer = Renderer::new(&config)?;
+/// The runs shell-operator would make of the inputs, each in its queue.
+fn plan(inputs: &Inputs, config: &hookctl::HookConfig) -> Result<Vec<PlannedRun>> {
+    let renderer = Renderer::new(config)?;
     let objects = manifests::load(&inputs.manifests, &inputs.namespace)?;
-    let contexts = if let Some(name) = &inputs.schedule {
-        renderer.schedule(name, &objects)?
+    let runs = if let Some(name) = &inputs.schedule {
+        event_runs(config, renderer.schedule(name, &objects)?)
     } else if !inputs.before.is_empty() {
         let before = manifests::load(&inputs.before, &inputs.namespace)?;
-        renderer.events(&before, &objects)?
+        event_runs(config, renderer.events(&before, &objects)?)
     } else {
-        renderer.startup(&objects)?
+        startup_runs(renderer.startup(&objects)?)
     };
-    Ok(contexts)
+    Ok(runs)
+}
+
+/// What `context` prints: the contexts of every run, in run order.
+fn render(inputs: &Inputs) -> Result<Vec<serde_json::Value>> {
+    let config = runner::read_v1_config(&inputs.hook)?;
+    Ok(plan(inputs, &config)?.into_iter().flat_map(|r| r.contexts).collect())
 }
 
 fn run_hook(args: &RunArgs) -> Result<i32> {
-    let contexts = render(&args.inputs)?;
-    if contexts.is_empty() {
+    let config = runner::read_v1_config_with_env(&args.inputs.hook, &args.env)?;
+    let runs = plan(&args.inputs, &config)?;
+    if runs.is_empty() {
         eprintln!("hookctl: no binding context to deliver; the hook would not run");
         return Ok(0);
     }
+    let objects = manifests::load(&args.inputs.manifests, &args.inputs.namespace)?;
+    let mut cluster = PretendCluster::new(Objects(objects)).with_informer_lag(args.informer_lag);
+    let runner = HookRunner { hook: &args.inputs.hook, config: &config, env: &args.env, capture: false };
     let mut patch_out = String::new();
     let mut metrics_out = String::new();
-    for (i, contexts) in split_runs(contexts).into_iter().enumerate() {
-        let result = runner::run_once(&args.inputs.hook, &contexts, &args.env)?;
-        patch_out.push_str(&result.patch_text);
-        metrics_out.push_str(&result.metrics_text);
-        println!("--- run {} ({} binding contexts): exit {} ---", i + 1, contexts.len(), result.exit_code);
-        match &result.operations {
-            Ok(ops) => {
-                println!("--- object operations ({}) ---", ops.len());
-                ops.iter().for_each(|op| println!("{}", redact_operation(op)));
-            }
-            Err(e) => eprintln!("hookctl: invalid object operations (shell-operator fails the run): {e}"),
-        }
-        match &result.metrics {
-            Ok(m) => {
-                println!("--- metrics ({}) ---", m.operations.len());
-                m.operations.iter().for_each(|op| println!("{op}"));
+    for (i, planned) in runs.iter().enumerate() {
+        let tries = runner.execute(&mut cluster, planned, args.retries)?;
+        for (n, t) in tries.iter().enumerate() {
+            let a = &t.attempt;
+            patch_out.push_str(&a.run.patch_text);
+            metrics_out.push_str(&a.run.metrics_text);
+            let label = if n == 0 { format!("run {}", i + 1) } else { format!("run {} retry {n}", i + 1) };
+            print!("{}", report::attempt_text(&label, &planned.queue, t));
+            if let Ok(m) = &a.run.metrics {
                 m.warnings.iter().for_each(|w| eprintln!("hookctl: warning: {w}"));
             }
-            Err(e) => eprintln!("hookctl: invalid metrics (shell-operator fails the run): {e}"),
+            if let Some(failure) = &a.failure {
+                eprintln!("hookctl: {failure} (shell-operator fails the run)");
+            }
         }
-        if !result.succeeded() {
+        let last = &tries.last().expect("execute makes at least one attempt").attempt;
+        if !last.succeeded() {
             save(args, &patch_out, &metrics_out)?;
-            return Ok(if result.exit_code == 0 { 1 } else { result.exit_code });
+            return Ok(report::exit_code(last));
         }
     }
     save(args, &patch_out, &metrics_out)?;

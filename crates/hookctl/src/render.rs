@@ -125,6 +125,32 @@ impl<'a> Renderer<'a> {
         Ok(vec![Value::Object(ctx)])
     }
 
+    /// The contexts of a run about to start (again), with fresh `snapshots` and, for a
+    /// Synchronization, fresh `objects`: shell-operator refreshes both before every run
+    /// and retry (`HookController.UpdateSnapshots`); an Event keeps its object.
+    pub fn refresh(&self, contexts: &[Value], objects: &Objects<'_>) -> Result<Vec<Value>, RenderError> {
+        let mut out = contexts.to_vec();
+        for ctx in &mut out {
+            if let Some(Value::Object(snapshots)) = ctx.get_mut("snapshots") {
+                for (name, items) in snapshots.iter_mut() {
+                    *items = Value::Array(self.items_named(name, objects)?);
+                }
+            }
+            if ctx["type"] == "Synchronization" {
+                let name = ctx["binding"].as_str().unwrap_or_default().to_owned();
+                ctx["objects"] = Value::Array(self.items_named(&name, objects)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn items_named(&self, binding: &str, objects: &Objects<'_>) -> Result<Vec<Value>, RenderError> {
+        match self.config.kubernetes_bindings().iter().position(|b| b.binding_name() == binding) {
+            Some(index) => self.items(index, objects),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// `binding`, plus `type: Group`/`groupName` for grouped bindings, plus `snapshots`
     /// when the effective includeSnapshotsFrom (after group merging) is non-empty.
     fn base(
@@ -154,12 +180,7 @@ impl<'a> Renderer<'a> {
         if !snapshot_names.is_empty() {
             let mut snapshots = Map::new();
             for snapshot in snapshot_names {
-                let index = self.config.kubernetes_bindings().iter().position(|b| b.binding_name() == snapshot);
-                let items = match index {
-                    Some(i) => self.items(i, objects)?,
-                    None => Vec::new(),
-                };
-                snapshots.insert(snapshot.into(), Value::Array(items));
+                snapshots.insert(snapshot.into(), Value::Array(self.items_named(snapshot, objects)?));
             }
             ctx.insert("snapshots".into(), Value::Object(snapshots));
         }
@@ -228,25 +249,4 @@ pub fn compact(contexts: Vec<Value>) -> Vec<Value> {
         out.push(ctx);
     }
     out
-}
-
-/// Splits contexts into the hook runs shell-operator would make: queued runs of one hook
-/// are combined, except that an ungrouped Synchronization always runs on its own.
-pub fn split_runs(contexts: Vec<Value>) -> Vec<Vec<Value>> {
-    let mut runs: Vec<Vec<Value>> = Vec::new();
-    let mut current = Vec::new();
-    for ctx in contexts {
-        if ctx.get("type").and_then(Value::as_str) == Some("Synchronization") {
-            if !current.is_empty() {
-                runs.push(std::mem::take(&mut current));
-            }
-            runs.push(vec![ctx]);
-        } else {
-            current.push(ctx);
-        }
-    }
-    if !current.is_empty() {
-        runs.push(compact(current));
-    }
-    runs
 }

@@ -224,18 +224,3 @@ fn discovery_follows_shell_operator_rules() {
     let out = hookctl().arg("discover").arg(r).assert().code(1).get_output().stdout.clone();
     assert!(String::from_utf8_lossy(&out).contains("INVALID 004-bad"));
 }
-
-#[test]
-fn runs_are_split_like_shell_operator_tasks() {
-    use hookctl::render::split_runs;
-    let runs = split_runs(vec![
-        json!({"binding": "onStartup"}),
-        json!({"binding": "a", "type": "Synchronization", "objects": []}),
-        json!({"binding": "g1", "type": "Group", "groupName": "g"}),
-        json!({"binding": "g2", "type": "Group", "groupName": "g"}),
-        json!({"binding": "s", "type": "Schedule"}),
-    ]);
-    assert_eq!(runs.len(), 3);
-    assert_eq!(runs[2].len(), 2, "consecutive contexts of one group are compacted");
-    assert_eq!(runs[2][0]["binding"], "g2");
-}

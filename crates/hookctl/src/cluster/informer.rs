@@ -4,9 +4,30 @@
 //! run wrote; a hook that trusts its snapshot to hold its own last write re-creates or
 //! re-mints. With a lag of N, run k sees the objects as they were when run k−N started.
 
-use super::Objects;
+use super::{Objects, Rejection, describe_operation};
 use serde_json::Value;
 use std::collections::VecDeque;
+
+/// A fault: the API server refuses the operations that match, `times` times (None: always).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RefuseRule {
+    pub operation: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub reason: String,
+    pub times: Option<u32>,
+}
+
+impl RefuseRule {
+    fn matches(&self, op: &Value) -> bool {
+        let object = &op["object"];
+        let field = |direct: &Value, inner: &Value| direct.as_str().or(inner.as_str()).map(str::to_owned);
+        let same = |want: &Option<String>, have: Option<String>| want.as_ref().is_none_or(|w| Some(w) == have.as_ref());
+        same(&self.operation, op["operation"].as_str().map(str::to_owned))
+            && same(&self.kind, field(&op["kind"], &object["kind"]))
+            && same(&self.name, field(&op["name"], &object["metadata"]["name"]))
+    }
+}
 
 /// Objects as applied (the API server's truth) plus the lagging informer view.
 #[derive(Debug, Clone, Default)]
@@ -15,11 +36,12 @@ pub struct PretendCluster {
     lag: usize,
     /// The truth as it was at the start of each of the last `lag + 1` runs, oldest first.
     seen: VecDeque<Vec<Value>>,
+    refusals: Vec<RefuseRule>,
 }
 
 impl PretendCluster {
     pub fn new(objects: Objects) -> Self {
-        Self { truth: objects, lag: 0, seen: VecDeque::new() }
+        Self { truth: objects, lag: 0, seen: VecDeque::new(), refusals: Vec::new() }
     }
 
     /// Snapshots lag the applied objects by `runs` hook runs (0: always fresh).
@@ -34,6 +56,28 @@ impl PretendCluster {
 
     pub fn informer_lag(&self) -> usize {
         self.lag
+    }
+
+    /// From now on the API server refuses the operations `rule` matches.
+    pub fn refuse(&mut self, rule: RefuseRule) {
+        self.refusals.push(rule);
+    }
+
+    /// Applies a run's operations like shell-operator's patcher: every one attempted in
+    /// order; injected refusals first, then the API server's own validation.
+    pub fn apply(&mut self, operations: &[Value]) -> Vec<Rejection> {
+        let mut rejected = Vec::new();
+        for (index, op) in operations.iter().enumerate() {
+            let refusal = self.refusals.iter_mut().find(|r| r.matches(op) && r.times != Some(0));
+            if let Some(rule) = refusal {
+                rule.times = rule.times.map(|n| n - 1);
+                rejected.push(Rejection { index, operation: describe_operation(op), reason: rule.reason.clone() });
+                continue;
+            }
+            rejected
+                .extend(self.truth.apply_each(std::slice::from_ref(op)).into_iter().map(|r| Rejection { index, ..r }));
+        }
+        rejected
     }
 
     /// What the API server holds now.
@@ -87,6 +131,23 @@ mod tests {
         assert_eq!(names(&cluster.peek_snapshot()), ["a", "b"]);
         assert_eq!(names(&cluster.snapshot_for_run()), ["a", "b"], "run 3 does");
         assert_eq!(cluster.truth().0.len(), 2);
+    }
+
+    #[test]
+    fn an_injected_refusal_applies_the_given_number_of_times() {
+        let mut cluster = PretendCluster::default();
+        cluster.refuse(RefuseRule {
+            kind: Some("ConfigMap".into()),
+            reason: "quota".into(),
+            times: Some(1),
+            ..RefuseRule::default()
+        });
+        let create = |name: &str| json!({"operation": "Create", "object": cm(name)});
+        let rejected = cluster.apply(&[create("a"), create("b")]);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!((rejected[0].index, rejected[0].reason.as_str()), (0, "quota"));
+        assert_eq!(names(&cluster.truth().0), ["b"]);
+        assert!(cluster.apply(&[create("a")]).is_empty(), "the fault was used up");
     }
 
     #[test]

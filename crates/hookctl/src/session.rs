@@ -1,0 +1,62 @@
+//! A planned run carried out as shell-operator carries it out: fresh snapshots from the
+//! informer's view before each attempt, the outcome judged and applied to the pretend
+//! cluster, and a failed run retried after upstream's back-off (reported, never slept).
+
+use crate::cluster::PretendCluster;
+use crate::cycle::{Attempt, retry_delay, run_with};
+use crate::queues::PlannedRun;
+use crate::render::{RenderError, Renderer};
+use crate::runner::RunError;
+use shell_hook::HookConfig;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// One attempt of a planned run.
+#[derive(Debug)]
+pub struct Try {
+    pub attempt: Attempt,
+    /// After a failure: shell-operator's delay before the next attempt (no jitter).
+    pub retry_in: Option<Duration>,
+}
+
+/// How a hook is run: its path, configuration and extra environment.
+pub struct HookRunner<'a> {
+    pub hook: &'a Path,
+    pub config: &'a HookConfig,
+    pub env: &'a [(String, String)],
+    /// Keep the hook's stdout and stderr instead of passing them through.
+    pub capture: bool,
+}
+
+impl HookRunner<'_> {
+    /// Runs `planned` until it succeeds or `max_retries` retries failed too; every
+    /// attempt, the last one included, is returned in order.
+    pub fn execute(
+        &self,
+        cluster: &mut PretendCluster,
+        planned: &PlannedRun,
+        max_retries: u32,
+    ) -> Result<Vec<Try>, SessionError> {
+        let renderer = Renderer::new(self.config)?;
+        let mut tries = Vec::new();
+        for retry in 0..=max_retries {
+            let view = cluster.snapshot_for_run();
+            let contexts = renderer.refresh(&planned.contexts, &view)?;
+            let attempt = run_with(cluster, self.hook, contexts, self.env, self.capture)?;
+            let failed = !attempt.succeeded();
+            tries.push(Try { attempt, retry_in: failed.then(|| retry_delay(retry)) });
+            if !failed {
+                break;
+            }
+        }
+        Ok(tries)
+    }
+}
