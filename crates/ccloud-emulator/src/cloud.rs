@@ -319,12 +319,15 @@ fn key_json(world: &World, k: &ApiKey, with_secret: bool) -> Value {
            "spec": spec})
 }
 
+/// The key list is eventually consistent: a key just minted is missing for a while.
 pub fn list_api_keys(world: &mut World, req: &Req, _: &[&str]) -> Reply {
     let owner = req.param("spec.owner");
     let resource = req.param("spec.resource");
+    let now = world.now();
     let items = world
         .api_keys
         .values()
+        .filter(|k| k.listed_from <= now)
         .filter(|k| owner.is_none_or(|o| o == k.owner) && resource.is_none_or(|r| Some(r) == k.resource.as_deref()))
         .map(|k| key_json(world, k, false))
         .collect();
@@ -362,6 +365,10 @@ pub fn create_api_key(world: &mut World, req: &Req, _: &[&str]) -> Reply {
     if !(world.service_accounts.contains_key(&owner) || owner.starts_with("u-")) {
         return C.error(422, 422, &format!("Owner {owner} does not exist"));
     }
+    let limit = world.behaviour.max_keys_per_service_account;
+    if owner.starts_with("sa-") && world.api_keys.values().filter(|k| k.owner == owner).count() >= limit as usize {
+        return over_quota("api_keys_per_service_account");
+    }
     let resource = body.spec.resource.map(|r| r.id);
     if let Some(r) = &resource
         && !world.clusters.contains_key(r)
@@ -381,10 +388,20 @@ pub fn create_api_key(world: &mut World, req: &Req, _: &[&str]) -> Reply {
         created_at: now,
         updated_at: now,
         active_from: now + world.behaviour.key_activation,
+        listed_from: now + world.behaviour.key_listing_lag,
     };
     let json = key_json(world, &key, true);
     world.api_keys.insert(id.clone(), key);
     Reply::json(202, json).header("Location", format!("{}/iam/v2/api-keys/{id}", world.base_url))
+}
+
+/// 402 in the shape the API keys spec documents for quota errors.
+fn over_quota(quota: &str) -> Reply {
+    Reply::json(
+        402,
+        json!({"errors": [{"id": "req-402-quota", "status": "402", "code": "quota_exceeded",
+                           "title": "Quota Exceeded", "detail": format!("The request would exceed the quota: {quota}")}]}),
+    )
 }
 
 pub fn get_api_key(world: &mut World, _: &Req, p: &[&str]) -> Reply {

@@ -4,7 +4,7 @@
 //! masking of sensitive values and which operations exist.
 
 use crate::http::{Family, Reply, Req};
-use crate::model::{Connector, Plugin, RunState, World};
+use crate::model::{Connector, PendingState, Plugin, RunState, World};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -75,9 +75,12 @@ macro_rules! resolved {
     };
 }
 
-fn is_sensitive(plugin: Option<&Plugin>, key: &str) -> bool {
+/// A PASSWORD-type config of the plugin, or a key whose name says it holds a secret.
+pub(crate) fn is_sensitive(plugin: Option<&Plugin>, key: &str) -> bool {
     plugin.is_some_and(|p| p.sensitive.iter().any(|s| s == key))
-        || ["password", "secret", "keyfile", "credentials"].iter().any(|w| key.contains(w))
+        || ["password", "secret", "keyfile", "credentials", "token", "jaas", "private.key"]
+            .iter()
+            .any(|w| key.to_ascii_lowercase().contains(w))
 }
 
 /// What a GET shows: raw on a worker; masked, with server-added keys, on Cloud.
@@ -90,6 +93,8 @@ fn visible_config(world: &World, flavor: Flavor<'_>, c: &Connector) -> Map<Strin
                 *v = json!(MASK);
             }
         }
+        // The keys Cloud adds to every managed connector (Terraform's provider skips
+        // exactly these when it diffs a config).
         let cl = &world.clusters[cluster];
         out.insert("cloud.environment".into(), json!("prod"));
         out.insert("cloud.provider".into(), json!(cl.cloud));
@@ -98,16 +103,31 @@ fn visible_config(world: &World, flavor: Flavor<'_>, c: &Connector) -> Map<Strin
             "kafka.endpoint".into(),
             json!(format!("SASL_SSL://pkc-emulated.{}.{}.confluent.cloud:9092", cl.region, cl.cloud)),
         );
+        out.insert("kafka.dedicated".into(), json!("false"));
+        out.insert("kafka.max.partition.validation.disable".into(), json!("false"));
+        out.insert(
+            "connector.crn".into(),
+            json!(format!(
+                "crn://confluent.cloud/organization={}/environment={}/cloud-cluster={cluster}/connector={}",
+                world.organization_id, cl.environment, c.name
+            )),
+        );
     }
     out
 }
 
-fn current_state(world: &World, flavor: Flavor<'_>, c: &Connector) -> RunState {
-    let young = world.now().duration_since(c.created_at).unwrap_or_default() < world.behaviour.provisioning;
+/// The connector and task states the status reports now: the previous ones while a
+/// pause/resume/stop propagates, PROVISIONING while a new Cloud connector starts.
+fn current_states(world: &World, flavor: Flavor<'_>, c: &Connector) -> (RunState, Vec<RunState>) {
+    let now = world.now();
+    if let Some(p) = c.pending.as_ref().filter(|p| now < p.until) {
+        return (p.state, p.tasks.clone());
+    }
+    let young = now.duration_since(c.created_at).unwrap_or_default() < world.behaviour.provisioning;
     if matches!(flavor, Flavor::Cloud { .. }) && young && c.state == RunState::Running {
-        RunState::Provisioning
+        (RunState::Provisioning, vec![RunState::Provisioning; c.tasks.len()])
     } else {
-        c.state
+        (c.state, c.tasks.clone())
     }
 }
 
@@ -125,17 +145,15 @@ fn status_json(world: &World, flavor: Flavor<'_>, c: &Connector) -> Value {
         Flavor::SelfManaged => "127.0.0.1:8083",
         Flavor::Cloud { .. } => "WORKER0",
     };
-    let state = current_state(world, flavor, c);
+    let (state, task_states) = current_states(world, flavor, c);
     let mut connector = json!({"state": state_name(state), "worker_id": worker});
     if state == RunState::Failed {
         connector["trace"] = json!("org.apache.kafka.connect.errors.ConnectException: simulated failure");
     }
-    let tasks: Vec<Value> = c
-        .tasks
-        .iter()
+    let tasks: Vec<Value> = task_states
+        .into_iter()
         .enumerate()
         .map(|(i, s)| {
-            let s = if state == RunState::Provisioning { RunState::Provisioning } else { *s };
             let mut t = json!({"id": i, "state": state_name(s), "worker_id": worker});
             if s == RunState::Failed {
                 t["trace"] = json!("org.apache.kafka.connect.errors.ConnectException: simulated task failure");
@@ -150,13 +168,23 @@ fn missing(flavor: Flavor<'_>, name: &str) -> Reply {
     flavor.err(404, &format!("Connector {name} not found"))
 }
 
+/// Each flavour reads `expand` its own way. Apache binds a `List<String>`: every
+/// repeated value is one expansion and `info,status` is a single unknown one, ignored
+/// (the connector maps to `{}`). Cloud documents `expand=info,status,id`: one value,
+/// split on commas; as with Cloud's other single-valued parameters, only the first
+/// occurrence counts.
+fn expansions<'r>(flavor: Flavor<'_>, req: &'r Req) -> Option<Vec<&'r str>> {
+    match flavor {
+        Flavor::SelfManaged => Some(req.params("expand")).filter(|v| !v.is_empty()),
+        Flavor::Cloud { .. } => req.param("expand").map(|v| v.split(',').collect()),
+    }
+}
+
 pub fn list(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let (flavor, _) = resolved!(world, req, p);
-    let expand: Vec<&str> = req.params("expand").iter().flat_map(|v| v.split(',')).collect();
+    let expand = expansions(flavor, req);
     let names: Vec<String> = flavor.store(world).keys().cloned().collect();
-    if expand.is_empty() {
-        return Reply::json(200, json!(names));
-    }
+    let Some(expand) = expand else { return Reply::json(200, json!(names)) };
     let store = flavor.store(world).clone();
     let mut out = Map::new();
     for (name, c) in &store {
@@ -243,6 +271,7 @@ fn upsert(
                 kind: plugin.kind,
                 created_at: now,
                 restarts: 0,
+                pending: None,
             };
             store.insert(name.into(), c);
             Ok(true)
@@ -339,10 +368,16 @@ pub fn delete(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     }
 }
 
+/// Pause, resume and stop are accepted at once but reach the status only after the
+/// worker has written them to the status topic (`state_change`).
 fn set_state(world: &mut World, req: &Req, p: &[&str], state: RunState, status: u16) -> Reply {
     let (flavor, rest) = resolved!(world, req, p);
+    let until = world.now() + world.behaviour.state_change;
+    let Some(c) = flavor.store(world).get(rest[0]).cloned() else { return missing(flavor, rest[0]) };
+    let (shown, shown_tasks) = current_states(world, flavor, &c);
     match flavor.store(world).get_mut(rest[0]) {
         Some(c) => {
+            c.pending = Some(PendingState { state: shown, tasks: shown_tasks, until });
             c.state = state;
             c.tasks.iter_mut().for_each(|t| *t = if state == RunState::Stopped { RunState::Unassigned } else { state });
             Reply::empty(status)
@@ -369,6 +404,7 @@ pub fn restart(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let (include_tasks, only_failed) = (req.flag("includeTasks"), req.flag("onlyFailed"));
     let Some(c) = flavor.store(world).get_mut(rest[0]) else { return missing(flavor, rest[0]) };
     c.restarts += 1;
+    c.pending = None;
     let mut restarting = Vec::new();
     if !only_failed || c.state == RunState::Failed {
         c.state = RunState::Running;

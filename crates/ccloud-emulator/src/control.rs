@@ -1,12 +1,14 @@
 //! `/_emulator/…`: state dump and reset, request log and counters, fault rules,
 //! latency, behaviour, the clock, Connect rebalances and failures.
 
+use crate::connect::is_sensitive;
 use crate::faults::{FaultRule, Latency};
 use crate::http::{Family, Reply, Req, capture};
-use crate::model::RunState;
+use crate::model::{Plugin, RunState, World};
 use crate::server::Shared;
+use crate::statefile::BehaviourSpec;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::MutexGuard;
 use std::time::Duration;
 
@@ -31,13 +33,6 @@ enum OneOrMany {
     Many(Vec<FaultRule>),
 }
 
-#[derive(Deserialize, Default)]
-struct BehaviourPatch {
-    key_activation_ms: Option<u64>,
-    provisioning_ms: Option<u64>,
-    rate_limit_per_second: Option<u32>,
-}
-
 #[derive(Deserialize)]
 struct Advance {
     seconds: u64,
@@ -56,6 +51,34 @@ struct Fail {
     tasks: Vec<usize>,
 }
 
+/// The state dump with every sensitive connector value replaced, so that a test log
+/// or a bug report never carries a secret (API key secrets are never serialised).
+fn state_without_secrets(world: &World) -> Value {
+    let mut state = serde_json::to_value(world).unwrap_or_default();
+    let redact = |connectors: Option<&mut Value>, plugins: &[Plugin]| {
+        let Some(Value::Object(connectors)) = connectors else { return };
+        for c in connectors.values_mut() {
+            let Some(Value::Object(config)) = c.get_mut("config") else { continue };
+            let class = config.get("connector.class").and_then(Value::as_str).map(str::to_owned);
+            let plugin = plugins
+                .iter()
+                .find(|p| class.as_deref().is_some_and(|c| p.class == c || p.class.ends_with(&format!(".{c}"))));
+            for (k, v) in config.iter_mut() {
+                if is_sensitive(plugin, k) {
+                    *v = json!(REDACTED);
+                }
+            }
+        }
+    };
+    redact(state.pointer_mut("/connect/connectors"), &world.connect.plugins);
+    for id in world.clusters.keys() {
+        redact(state.pointer_mut(&format!("/clusters/{id}/connectors")), &world.cloud_plugins);
+    }
+    state
+}
+
+const REDACTED: &str = "<redacted>";
+
 pub fn handle(shared: &Shared, req: &Req) -> Reply {
     match handle_inner(shared, req) {
         Ok(r) | Err(r) => r,
@@ -68,7 +91,7 @@ fn handle_inner(shared: &Shared, req: &Req) -> Result<Reply, Reply> {
     let m = req.method.as_str();
     let reply = match (m, path.iter().map(String::as_str).collect::<Vec<_>>().as_slice()) {
         ("GET", ["health"]) => Reply::json(200, json!({"status": "ok"})),
-        ("GET", ["state"]) => Reply::json(200, serde_json::to_value(&*lock(&shared.world)).unwrap_or_default()),
+        ("GET", ["state"]) => Reply::json(200, state_without_secrets(&lock(&shared.world))),
         ("POST", ["reset"]) => {
             let mut world = lock(&shared.world);
             let base = world.base_url.clone();
@@ -112,19 +135,11 @@ fn handle_inner(shared: &Shared, req: &Req) -> Result<Reply, Reply> {
             *lock(&shared.latency) = latency.clone();
             Reply::json(200, json!(latency))
         }
+        ("GET", ["behaviour"]) => Reply::json(200, json!(lock(&shared.world).behaviour)),
         ("PUT", ["behaviour"]) => {
-            let patch: BehaviourPatch = body(req)?;
+            let patch: BehaviourSpec = body(req)?;
             let mut world = lock(&shared.world);
-            let b = &mut world.behaviour;
-            if let Some(ms) = patch.key_activation_ms {
-                b.key_activation = Duration::from_millis(ms);
-            }
-            if let Some(ms) = patch.provisioning_ms {
-                b.provisioning = Duration::from_millis(ms);
-            }
-            if let Some(n) = patch.rate_limit_per_second {
-                b.rate_limit_per_second = n;
-            }
+            patch.apply(&mut world.behaviour);
             Reply::json(200, json!(world.behaviour))
         }
         ("POST", ["clock"]) => {
@@ -149,6 +164,7 @@ fn handle_inner(shared: &Shared, req: &Req) -> Result<Reply, Reply> {
                 None => &mut world.connect.connectors,
             };
             let c = store.get_mut(name).ok_or_else(|| F.error(404, 404, "no such connector"))?;
+            c.pending = None;
             if f.connector {
                 c.state = RunState::Failed;
             }
@@ -157,7 +173,8 @@ fn handle_inner(shared: &Shared, req: &Req) -> Result<Reply, Reply> {
                     *task = RunState::Failed;
                 }
             }
-            Reply::json(200, json!(c))
+            // Never the config: it may hold secrets.
+            Reply::json(200, json!({"name": c.name, "state": c.state, "tasks": c.tasks}))
         }
         ("GET", _) if at("/connectors/{name}/restarts").is_some() => {
             let world = lock(&shared.world);
@@ -189,7 +206,7 @@ pub const ENDPOINTS: &[&str] = &[
     "GET /_emulator/counters",
     "GET|POST|DELETE /_emulator/faults",
     "GET|PUT /_emulator/latency",
-    "PUT /_emulator/behaviour",
+    "GET|PUT /_emulator/behaviour",
     "POST /_emulator/clock",
     "POST /_emulator/connect/rebalance",
     "POST /_emulator/connectors/{name}/fail[?cluster=lkc-…]",

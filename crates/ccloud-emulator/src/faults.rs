@@ -27,6 +27,10 @@ pub enum FaultAction {
     Drop,
     /// Wait, then serve the request normally.
     Delay { ms: u64 },
+    /// A busy Connect worker: 500 `Request timed out`, which Connect answers when the
+    /// herder does not finish within its 90 s request timeout. With `when: after` the
+    /// change still happened, as it does on a real worker.
+    Timeout,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

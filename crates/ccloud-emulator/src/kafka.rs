@@ -2,7 +2,7 @@
 
 use crate::http::{Family, Reply, Req};
 use crate::model::{Cluster, Topic, World};
-use crate::topic_configs::{TOPIC_CONFIGS, default_of, reject, valid_topic_name};
+use crate::topic_configs::{TOPIC_CONFIGS, default_of, reject, resolve, valid_topic_name};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -45,23 +45,7 @@ fn topic_json(base: &str, cluster: &str, name: &str, t: &Topic) -> Value {
 }
 
 fn config_json(base: &str, cluster: &str, topic: &str, name: &str, t: &Topic) -> Value {
-    let default = default_of(name).unwrap_or_default();
-    let (value, source) = match t.configs.get(name) {
-        Some(v) => (v.as_str(), "DYNAMIC_TOPIC_CONFIG"),
-        None => (default, "DEFAULT_CONFIG"),
-    };
-    let mut synonyms = vec![];
-    if source == "DYNAMIC_TOPIC_CONFIG" {
-        synonyms.push(json!({"name": name, "value": value, "source": source}));
-    }
-    synonyms.push(json!({"name": name, "value": default, "source": "DEFAULT_CONFIG"}));
-    json!({
-        "kind": "KafkaTopicConfig",
-        "metadata": {"self": format!("{base}/topics/{topic}/configs/{name}"), "resource_name": format!("crn:///kafka={cluster}/topic={topic}/config={name}")},
-        "cluster_id": cluster, "topic_name": topic, "name": name, "value": value,
-        "is_default": source == "DEFAULT_CONFIG", "is_read_only": !TOPIC_CONFIGS.iter().any(|(n, _, e)| *n == name && *e),
-        "is_sensitive": false, "source": source, "synonyms": synonyms
-    })
+    serde_json::to_value(WireConfig::new(base, cluster, topic, name, t)).unwrap_or_default()
 }
 
 pub(crate) fn list(kind: &str, own: String, data: Vec<Value>) -> Reply {
@@ -106,6 +90,7 @@ struct CreateTopic {
 
 pub fn create_topic(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     let base = base(world, p[0]);
+    let now = world.now();
     let c = match cluster(world, req, p[0]) {
         Ok(c) => c,
         Err(e) => return e,
@@ -122,6 +107,9 @@ pub fn create_topic(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     }
     if c.topics.contains_key(&name) {
         return bad(&format!("Topic '{name}' already exists."));
+    }
+    if let Some(why) = name_unavailable(c, &name, now) {
+        return bad(&why);
     }
     let partitions = body.partitions_count.unwrap_or(6);
     if !(1..=10_000).contains(&partitions) {
@@ -159,14 +147,33 @@ pub fn get_topic(world: &mut World, req: &Req, p: &[&str]) -> Reply {
     }
 }
 
+/// Kafka deletes a topic asynchronously: it is gone from listings at once, but its
+/// name stays taken ("marked for deletion") until the brokers have removed the logs.
 pub fn delete_topic(world: &mut World, req: &Req, p: &[&str]) -> Reply {
+    let until = world.now() + world.behaviour.topic_deletion;
     match cluster(world, req, p[0]) {
         Ok(c) => match c.topics.remove(p[1]) {
-            Some(_) => Reply::empty(204),
+            Some(_) => {
+                c.deleting.insert(p[1].to_owned(), until);
+                Reply::empty(204)
+            }
             None => missing_topic(p[1]),
         },
         Err(e) => e,
     }
+}
+
+/// Why `name` cannot be created now, beyond an exact duplicate: a deletion still in
+/// progress (`AdminZkClient`), or a name that differs from an existing topic only by
+/// `.` versus `_`, which would share metric names (`Topic.hasCollision`).
+fn name_unavailable(c: &mut Cluster, name: &str, now: std::time::SystemTime) -> Option<String> {
+    c.deleting.retain(|_, until| *until > now);
+    if c.deleting.contains_key(name) {
+        return Some(format!("Topic '{name}' is marked for deletion."));
+    }
+    let unified = name.replace('.', "_");
+    let colliding = c.topics.keys().find(|t| t.replace('.', "_") == unified)?;
+    Some(format!("Topic '{name}' collides with existing topic: {colliding}"))
 }
 
 #[derive(Deserialize)]
@@ -276,16 +283,7 @@ struct WireConfig<'a> {
 
 impl<'a> WireConfig<'a> {
     fn new(base: &str, cluster: &'a str, topic: &'a str, name: &'a str, t: &'a Topic) -> Self {
-        let default = default_of(name).unwrap_or_default();
-        let (value, source) = match t.configs.get(name) {
-            Some(v) => (v.as_str(), "DYNAMIC_TOPIC_CONFIG"),
-            None => (default, "DEFAULT_CONFIG"),
-        };
-        let mut synonyms = Vec::with_capacity(2);
-        if source == "DYNAMIC_TOPIC_CONFIG" {
-            synonyms.push(Synonym { name, value, source });
-        }
-        synonyms.push(Synonym { name, value: default, source: "DEFAULT_CONFIG" });
+        let resolved = resolve(name, t.configs.get(name).map(String::as_str));
         Self {
             kind: "KafkaTopicConfig",
             metadata: EntryMeta {
@@ -295,12 +293,17 @@ impl<'a> WireConfig<'a> {
             cluster_id: cluster,
             topic_name: topic,
             name,
-            value,
-            is_default: source == "DEFAULT_CONFIG",
-            is_read_only: !TOPIC_CONFIGS.iter().any(|(n, _, e)| *n == name && *e),
+            value: resolved.value,
+            is_default: resolved.source == "DEFAULT_CONFIG",
+            // Cloud refuses non-editable configs by policy, never by this flag.
+            is_read_only: false,
             is_sensitive: false,
-            source,
-            synonyms,
+            source: resolved.source,
+            synonyms: resolved
+                .synonyms
+                .into_iter()
+                .map(|(name, value, source)| Synonym { name, value, source })
+                .collect(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct Cluster {
     pub availability: String,
     pub topics: BTreeMap<String, Topic>,
     pub acls: BTreeSet<Acl>,
+    /// Deleted topics whose names stay taken until this time: Kafka deletes asynchronously.
+    pub deleting: BTreeMap<String, SystemTime>,
     /// Confluent Cloud managed connectors running against this cluster.
     pub connectors: BTreeMap<String, Connector>,
 }
@@ -78,6 +80,8 @@ pub struct ApiKey {
     pub updated_at: SystemTime,
     /// Keys minted through the API authenticate only from this time on.
     pub active_from: SystemTime,
+    /// Keys minted through the API appear in `GET /iam/v2/api-keys` only from this time on.
+    pub listed_from: SystemTime,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,6 +105,17 @@ pub struct Connector {
     pub created_at: SystemTime,
     /// How many times each task (index) and the connector (last slot) were restarted.
     pub restarts: u32,
+    /// A pause, resume or stop not yet visible: the states reported until the given time.
+    pub pending: Option<PendingState>,
+}
+
+/// What a connector reports while a requested state change propagates through the
+/// status topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingState {
+    pub state: RunState,
+    pub tasks: Vec<RunState>,
+    pub until: SystemTime,
 }
 
 /// A connector plugin a worker (or Confluent Cloud) offers.
@@ -140,20 +155,51 @@ pub struct Rebalance {
     pub remaining_requests: u32,
 }
 
-/// Emulator-wide behaviour that tests tune.
+/// Emulator-wide behaviour that tests tune. The defaults are the strict, realistic
+/// ones: every delay is non-zero, so code that assumes read-after-write fails here
+/// rather than on Confluent Cloud.
 #[derive(Debug, Clone, Serialize)]
 pub struct Behaviour {
     /// A new API key answers 401 for this long, as on Cloud.
+    #[serde(rename = "key_activation_ms", serialize_with = "millis")]
     pub key_activation: Duration,
+    /// A new API key is missing from `GET /iam/v2/api-keys` for this long.
+    #[serde(rename = "key_listing_lag_ms", serialize_with = "millis")]
+    pub key_listing_lag: Duration,
+    /// API keys one service account may own; past it a create answers 402.
+    pub max_keys_per_service_account: u32,
     /// A new managed connector reports PROVISIONING for this long.
+    #[serde(rename = "provisioning_ms", serialize_with = "millis")]
     pub provisioning: Duration,
+    /// Pause, resume and stop show in the status only after this long.
+    #[serde(rename = "state_change_ms", serialize_with = "millis")]
+    pub state_change: Duration,
+    /// A deleted topic's name cannot be created again for this long.
+    #[serde(rename = "topic_deletion_ms", serialize_with = "millis")]
+    pub topic_deletion: Duration,
     /// Cloud requests allowed per second per key before 429 (0: unlimited).
     pub rate_limit_per_second: u32,
+    /// Kafka REST requests allowed per second per key before 429 (0: unlimited).
+    pub kafka_rate_limit_per_second: u32,
+}
+
+/// Durations as whole milliseconds, the unit `PUT /_emulator/behaviour` takes.
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Default for Behaviour {
     fn default() -> Self {
-        Self { key_activation: Duration::ZERO, provisioning: Duration::ZERO, rate_limit_per_second: 0 }
+        Self {
+            key_activation: Duration::from_secs(5),
+            key_listing_lag: Duration::from_secs(2),
+            max_keys_per_service_account: 10,
+            provisioning: Duration::from_secs(5),
+            state_change: Duration::from_secs(2),
+            topic_deletion: Duration::from_secs(5),
+            rate_limit_per_second: 0,
+            kafka_rate_limit_per_second: 0,
+        }
     }
 }
 

@@ -111,6 +111,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
             fault = Some(format!("status {status}"));
             reply = Some(fault_reply(family, status, retry_after));
         }
+        Some(FaultAction::Timeout) => {
+            fault = Some("timeout".into());
+            reply = Some(timeout_reply(family));
+        }
         Some(FaultAction::Delay { ms }) => {
             fault = Some(format!("delay {ms}ms"));
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -136,6 +140,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         Some(FaultAction::Status { status, retry_after }) => {
             fault = Some(format!("status {status} after"));
             reply = fault_reply(family, status, retry_after);
+        }
+        Some(FaultAction::Timeout) => {
+            fault = Some("timeout after".into());
+            reply = timeout_reply(family);
         }
         Some(FaultAction::Delay { ms }) => {
             fault = Some(format!("delay {ms}ms after"));
@@ -163,6 +171,11 @@ fn fault_reply(family: Family, status: u16, retry_after: Option<u32>) -> Reply {
     }
 }
 
+/// Connect's answer when a request outlives `RestServer`'s timeout (`ConnectorsResource`).
+fn timeout_reply(family: Family) -> Reply {
+    family.error(500, 500, "Request timed out")
+}
+
 fn rate_key(req: &Req) -> String {
     req.basic.as_ref().map_or_else(|| "anonymous".to_owned(), |(k, _)| k.clone())
 }
@@ -171,15 +184,21 @@ fn current_second() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// A per-key, per-second window; 429 with `Retry-After` past the limit.
+/// A per-key, per-second window; 429 with `Retry-After` past the limit. Kafka REST has
+/// its own limit (Cloud throttles it separately from the control plane) and window.
 fn rate_limited(shared: &Shared, family: Family, req: &Req) -> Option<Reply> {
-    let limit = lock(&shared.world).behaviour.rate_limit_per_second;
-    if limit == 0 || !matches!(family, Family::Cloud | Family::CloudConnect) {
+    let behaviour = lock(&shared.world).behaviour.clone();
+    let (limit, window) = match family {
+        Family::Cloud | Family::CloudConnect => (behaviour.rate_limit_per_second, rate_key(req)),
+        Family::Kafka => (behaviour.kafka_rate_limit_per_second, format!("kafka {}", rate_key(req))),
+        Family::Connect | Family::Control => (0, String::new()),
+    };
+    if limit == 0 {
         return None;
     }
     let now = current_second();
     let mut rate = lock(&shared.rate);
-    let entry = rate.entry(rate_key(req)).or_insert((now, 0));
+    let entry = rate.entry(window).or_insert((now, 0));
     if entry.0 != now {
         *entry = (now, 0);
     }

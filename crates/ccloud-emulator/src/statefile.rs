@@ -129,15 +129,51 @@ pub struct BasicAuth {
     pub password: String,
 }
 
+/// Every field is optional; an absent one keeps the strict default of [`Behaviour`].
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BehaviourSpec {
     #[serde(default)]
-    pub key_activation_ms: u64,
+    pub key_activation_ms: Option<u64>,
     #[serde(default)]
-    pub provisioning_ms: u64,
+    pub key_listing_lag_ms: Option<u64>,
     #[serde(default)]
-    pub rate_limit_per_second: u32,
+    pub max_keys_per_service_account: Option<u32>,
+    #[serde(default)]
+    pub provisioning_ms: Option<u64>,
+    #[serde(default)]
+    pub state_change_ms: Option<u64>,
+    #[serde(default)]
+    pub topic_deletion_ms: Option<u64>,
+    #[serde(default)]
+    pub rate_limit_per_second: Option<u32>,
+    #[serde(default)]
+    pub kafka_rate_limit_per_second: Option<u32>,
+}
+
+impl BehaviourSpec {
+    /// Applies the fields that are set (the state file and `PUT /_emulator/behaviour`).
+    pub fn apply(&self, b: &mut Behaviour) {
+        let ms = |v: Option<u64>, d: &mut Duration| {
+            if let Some(v) = v {
+                *d = Duration::from_millis(v);
+            }
+        };
+        ms(self.key_activation_ms, &mut b.key_activation);
+        ms(self.key_listing_lag_ms, &mut b.key_listing_lag);
+        ms(self.provisioning_ms, &mut b.provisioning);
+        ms(self.state_change_ms, &mut b.state_change);
+        ms(self.topic_deletion_ms, &mut b.topic_deletion);
+        if let Some(n) = self.max_keys_per_service_account {
+            b.max_keys_per_service_account = n;
+        }
+        if let Some(n) = self.rate_limit_per_second {
+            b.rate_limit_per_second = n;
+        }
+        if let Some(n) = self.kafka_rate_limit_per_second {
+            b.kafka_rate_limit_per_second = n;
+        }
+    }
 }
 
 fn default_cloud() -> String {
@@ -224,6 +260,7 @@ impl StateFile {
                     availability: "SINGLE_ZONE".into(),
                     topics,
                     acls: c.acls.into_iter().collect(),
+                    deleting: BTreeMap::new(),
                     connectors: BTreeMap::new(),
                 };
                 world.clusters.insert(id, cluster);
@@ -242,11 +279,7 @@ impl StateFile {
         if let Some(plugins) = self.cloud_plugins {
             world.cloud_plugins = plugins;
         }
-        world.behaviour = Behaviour {
-            key_activation: Duration::from_millis(self.behaviour.key_activation_ms),
-            provisioning: Duration::from_millis(self.behaviour.provisioning_ms),
-            rate_limit_per_second: self.behaviour.rate_limit_per_second,
-        };
+        self.behaviour.apply(&mut world.behaviour);
         Ok(world)
     }
 }
@@ -269,6 +302,7 @@ fn key(
         created_at: now,
         updated_at: now,
         active_from: now,
+        listed_from: now,
     }
 }
 

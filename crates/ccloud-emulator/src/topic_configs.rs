@@ -1,7 +1,8 @@
 //! Topic configuration rules of a Confluent Cloud cluster: defaults, which names
 //! exist, which are editable, and which values are acceptable.
 
-/// (name, default value, editable on Confluent Cloud)
+/// (name, effective value when not set on the topic, editable on Confluent Cloud).
+/// Cloud does not flag the others read-only: it refuses changes to them by policy.
 pub const TOPIC_CONFIGS: &[(&str, &str, bool)] = &[
     ("cleanup.policy", "delete", true),
     ("compression.type", "producer", false),
@@ -33,6 +34,45 @@ pub const TOPIC_CONFIGS: &[(&str, &str, bool)] = &[
     ("segment.ms", "604800000", true),
     ("unclean.leader.election.enable", "false", false),
 ];
+
+/// Topic configs a Cloud cluster sets at broker level, which topics inherit:
+/// (topic config, broker synonym, value, source, Apache default). Listings report
+/// these with their broker source and `is_default: false`, as Cloud does, although
+/// nothing was set on the topic.
+const BROKER_CONFIGS: &[(&str, &str, &str, &str, &str)] = &[
+    ("min.insync.replicas", "min.insync.replicas", "2", "DYNAMIC_DEFAULT_BROKER_CONFIG", "1"),
+    ("max.message.bytes", "message.max.bytes", "2097164", "DYNAMIC_DEFAULT_BROKER_CONFIG", "1048588"),
+    ("delete.retention.ms", "log.cleaner.delete.retention.ms", "86400000", "DYNAMIC_BROKER_CONFIG", "86400000"),
+    ("segment.bytes", "log.segment.bytes", "104857600", "STATIC_BROKER_CONFIG", "1073741824"),
+];
+
+/// One entry of a config's `synonyms`: (name, value, source), most specific first.
+pub type Synonym<'a> = (&'a str, &'a str, &'static str);
+
+/// A topic config's effective value, its source and its synonyms.
+pub struct Resolved<'a> {
+    pub value: &'a str,
+    pub source: &'static str,
+    pub synonyms: Vec<Synonym<'a>>,
+}
+
+/// Resolves `name` the way a broker does: topic override, then broker settings, then
+/// the default.
+pub fn resolve<'a>(name: &'a str, topic_value: Option<&'a str>) -> Resolved<'a> {
+    let mut synonyms = Vec::with_capacity(3);
+    if let Some(v) = topic_value {
+        synonyms.push((name, v, "DYNAMIC_TOPIC_CONFIG"));
+    }
+    match BROKER_CONFIGS.iter().find(|(n, ..)| *n == name) {
+        Some((_, broker, value, source, apache)) => {
+            synonyms.push((*broker, *value, *source));
+            synonyms.push((*broker, *apache, "DEFAULT_CONFIG"));
+        }
+        None => synonyms.push((name, default_of(name).unwrap_or_default(), "DEFAULT_CONFIG")),
+    }
+    let (_, value, source) = synonyms[0];
+    Resolved { value, source, synonyms }
+}
 
 pub fn default_of(name: &str) -> Option<&'static str> {
     TOPIC_CONFIGS.iter().find(|(n, _, _)| *n == name).map(|(_, d, _)| *d)

@@ -45,6 +45,8 @@ fn api_keys_show_the_secret_once_and_work_for_their_cluster() {
     assert_eq!(created.status, 202);
     let (id, secret) =
         (created.body["id"].as_str().unwrap().to_owned(), created.body["spec"]["secret"].as_str().unwrap().to_owned());
+    // Past the listing lag and the activation delay.
+    req(u, "POST", "/_emulator/clock", None, Some(json!({"seconds": 10})));
     let got = req(u, "GET", &format!("/iam/v2/api-keys/{id}"), Some(CLOUD), None);
     assert!(got.body["spec"].get("secret").is_none(), "the secret is only in the create response");
     let listed = req(u, "GET", "/iam/v2/api-keys?spec.owner=sa-platform&spec.resource=lkc-orders1", Some(CLOUD), None);

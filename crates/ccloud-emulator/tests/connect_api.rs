@@ -37,12 +37,16 @@ fn self_managed_upsert_expand_and_lifecycle() {
     let state = |name: &str| {
         req(u, "GET", &format!("/connectors/{name}/status"), None, None).body["connector"]["state"].clone()
     };
+    let settle = || req(u, "POST", "/_emulator/clock", None, Some(json!({"seconds": 3})));
     assert_eq!(req(u, "PUT", "/connectors/jdbc/pause", None, None).status, 202);
+    settle();
     assert_eq!(state("jdbc"), "PAUSED");
     assert_eq!(req(u, "PUT", "/connectors/jdbc/resume", None, None).status, 202);
     assert_eq!(req(u, "PUT", "/connectors/jdbc/stop", None, None).status, 204);
+    settle();
     assert_eq!(state("jdbc"), "STOPPED");
     req(u, "PUT", "/connectors/jdbc/resume", None, None);
+    settle();
 
     req(u, "POST", "/_emulator/connectors/jdbc/fail", None, Some(json!({"tasks": [1]})));
     let status = req(u, "GET", "/connectors/jdbc/status", None, None).body;

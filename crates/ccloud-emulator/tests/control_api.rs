@@ -70,6 +70,7 @@ fn dropped_connections_and_cloud_error_shapes() {
         call(u, "POST", "/iam/v2/api-keys", Some(CLOUD), Some(body)).is_err(),
         "the connection is closed without a reply"
     );
+    req(u, "POST", "/_emulator/clock", None, Some(json!({"seconds": 3})));
     let keys = req(u, "GET", "/iam/v2/api-keys?spec.owner=sa-platform", Some(CLOUD), None);
     assert_eq!(keys.body["data"].as_array().unwrap().len(), 2, "the key was minted before the drop");
     let unavailable = req(u, "GET", "/org/v2/environments", Some(CLOUD), None);
