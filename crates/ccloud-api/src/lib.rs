@@ -149,9 +149,10 @@ impl CloudApi {
         Ok(self.list(&path)?.iter().filter_map(key_from_json).collect())
     }
 
-    /// Mints a key. Transient failures are retried: an attempt that landed unseen leaves a key
-    /// nobody holds the secret of, which the caller's orphan cleanup removes after its grace
-    /// period; never retrying would instead stall the pair for a whole run per failure.
+    /// Mints a key. Only a 429 is retried (it guarantees nothing was created): after a
+    /// timeout, a dropped connection or a 5xx the key may exist, and a blind retry would
+    /// mint a second one. The caller looks the pair's keys up ([`CloudApi::api_keys`] by
+    /// owner and resource) before it mints again.
     pub fn create_api_key(
         &self,
         owner: &str,
@@ -162,7 +163,7 @@ impl CloudApi {
         if let Some((id, environment)) = resource {
             spec["resource"] = json!({"id": id, "environment": environment});
         }
-        let r = self.client.request("POST", "/iam/v2/api-keys", Some(&json!({"spec": spec})), Retry::Transient)?;
+        let r = self.client.request("POST", "/iam/v2/api-keys", Some(&json!({"spec": spec})), Retry::ThrottleOnly)?;
         let key = key_from_json(&r.body).ok_or_else(|| decode("POST", "/iam/v2/api-keys"))?;
         let secret =
             r.body["spec"]["secret"].as_str().map(Secret::new).ok_or_else(|| decode("POST", "/iam/v2/api-keys"))?;

@@ -59,6 +59,9 @@ pub struct Identities {
     pub service_accounts: Vec<ServiceAccountSpec>,
     pub grants: Vec<AclGrant>,
     pub keys: Vec<ApiKeyRequest>,
+    /// Things the declaration's author should know that do not reject it (a rewritten
+    /// wildcard), each naming the ConfigMap.
+    pub notices: Vec<String>,
 }
 
 /// Original lower-case operation names, and the Kafka REST names they mean.
@@ -131,7 +134,7 @@ pub fn identities(cm: &ConfigMapView) -> Result<Identities, SpecError> {
             let service_account = c.string(&acl["service-account"], &format!("{at}.service-account"))?;
             let mut controls = Vec::new();
             for (k, control) in c.array(&acl["controls"], &format!("{at}.controls"))?.iter().enumerate() {
-                controls.extend(parse_control(&c, control, &format!("{at}.controls[{k}]"))?);
+                controls.extend(parse_control(&c, control, &format!("{at}.controls[{k}]"), &mut out.notices)?);
             }
             out.grants.push(AclGrant { cluster: cluster.clone(), service_account, controls, source: cm.id() });
         }
@@ -149,7 +152,12 @@ fn key_request(c: &Cursor<'_>, key: &Value, at: &str, resource: KeyResource) -> 
     })
 }
 
-fn parse_control(c: &Cursor<'_>, control: &Value, at: &str) -> Result<Vec<AclControl>, SpecError> {
+fn parse_control(
+    c: &Cursor<'_>,
+    control: &Value,
+    at: &str,
+    notices: &mut Vec<String>,
+) -> Result<Vec<AclControl>, SpecError> {
     c.known_keys(control, at, &["operation", "permission", "resource", "name", "prefix"])?;
     let resource = c.string(&control["resource"], &format!("{at}.resource"))?;
     let resource_type = RESOURCES
@@ -180,7 +188,22 @@ fn parse_control(c: &Cursor<'_>, control: &Value, at: &str) -> Result<Vec<AclCon
     } else {
         c.string(&control["name"], &format!("{at}.name"))?
     };
-    let pattern_type = if c.flag(&control["prefix"], &format!("{at}.prefix"))? { "PREFIXED" } else { "LITERAL" };
+    let prefixed = c.flag(&control["prefix"], &format!("{at}.prefix"))?;
+    // Kafka's wildcard is the LITERAL name `*`; a PREFIXED `*` matches only names that
+    // start with a star, i.e. nothing. The streaming-ops seed declares it that way and
+    // means "every name".
+    let pattern_type = if prefixed && resource_name == "*" {
+        notices.push(format!(
+            "ConfigMap {} {}{at}: \"name\": \"*\" with \"prefix\": \"true\" is applied as the LITERAL wildcard \"*\" (a PREFIXED \"*\" matches no {resource}); drop \"prefix\"",
+            c.cm.id(),
+            c.key
+        ));
+        "LITERAL"
+    } else if prefixed {
+        "PREFIXED"
+    } else {
+        "LITERAL"
+    };
     let ops = c.string(&control["operation"], &format!("{at}.operation"))?;
     ops.split(',')
         .map(|op| {
@@ -196,4 +219,32 @@ fn parse_control(c: &Cursor<'_>, control: &Value, at: &str) -> Result<Vec<AclCon
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefixed_star_is_the_literal_wildcard_with_a_notice() {
+        let envs = r#"[{"name":"e","kafka":[{"name":"c","cloud":"gcp","region":"r","acl":[{"service-account":"sa","controls":[
+            {"operation":"read","permission":"allow","resource":"topic","name":"*","prefix":"true"},
+            {"operation":"read","permission":"allow","resource":"topic","name":"orders","prefix":"true"}]}]}]}]"#;
+        let cm = ConfigMapView {
+            namespace: "ns".into(),
+            name: "ids".into(),
+            data: [("environments".to_owned(), envs.to_owned())].into(),
+            ..Default::default()
+        };
+        let ids = identities(&cm).unwrap();
+        let c = &ids.grants[0].controls;
+        assert_eq!((c[0].resource_name.as_str(), c[0].pattern_type.as_str()), ("*", "LITERAL"));
+        assert_eq!((c[1].resource_name.as_str(), c[1].pattern_type.as_str()), ("orders", "PREFIXED"));
+        assert_eq!(ids.notices.len(), 1);
+        assert!(
+            ids.notices[0].starts_with("ConfigMap ns/ids environments[0].kafka[0].acl[0].controls[0]"),
+            "{}",
+            ids.notices[0]
+        );
+    }
 }

@@ -51,7 +51,10 @@ fn dev_identities() {
     assert_eq!((kafka_keys, sr_keys), (2, 1));
     let controls: Vec<_> = ids.grants.iter().flat_map(|g| g.controls.iter()).collect();
     assert!(controls.iter().any(|c| c.resource_type == "TRANSACTIONAL_ID" && c.operation == "WRITE"));
-    assert!(controls.iter().any(|c| c.pattern_type == "PREFIXED" && c.resource_name == "*"));
+    // The seed's `"name": "*", "prefix": "true"` is Kafka's LITERAL wildcard, with a notice.
+    assert!(controls.iter().any(|c| c.pattern_type == "LITERAL" && c.resource_name == "*"));
+    assert!(!controls.iter().any(|c| c.pattern_type == "PREFIXED" && c.resource_name == "*"));
+    assert!(ids.notices.iter().any(|n| n.contains(&cm.id()) && n.contains("LITERAL wildcard")), "{:?}", ids.notices);
     assert!(controls.iter().any(|c| c.resource_type == "CLUSTER"
         && c.resource_name == "kafka-cluster"
         && c.operation == "IDEMPOTENT_WRITE"));
