@@ -40,6 +40,24 @@ impl Check {
         reply.body
     }
 
+    /// Sends up to ten times until the status is `want` (a per-second rate window may
+    /// roll over between two requests); every reply must still conform.
+    fn send_until(&mut self, method: &str, path: &str, auth: Option<(&str, &str)>, want: u16) {
+        for _ in 0..10 {
+            let before = self.failures.len();
+            self.send(method, path, auth, None, want);
+            if self.failures.len() == before {
+                return;
+            }
+            let last = self.failures.pop().unwrap_or_default();
+            if last.contains("violations") || last.contains("prism problem") || last.contains("transport") {
+                self.failures.push(last);
+                return;
+            }
+        }
+        self.failures.push(format!("{method} {path}: never answered {want}"));
+    }
+
     fn control(&self, method: &str, path: &str, body: Value) {
         let r = call(&self.emulator, method, path, None, Some(body)).unwrap();
         assert!(r.status < 300, "{path}: {}", r.status);
@@ -123,6 +141,17 @@ fn kafka_scenario(c: &mut Check, prefix: &str) {
     c.send("GET", &format!("{acls}?resource_type=TOPIC&pattern_type=LITERAL&resource_name=orders"), k, None, 200);
     c.send("DELETE", &format!("{acls}?resource_type=TOPIC&pattern_type=LITERAL&operation=READ&permission=ALLOW&resource_name=orders&principal=User:sa-platform&host=*"), k, None, 200);
     c.send("DELETE", &format!("{t}/orders"), k, None, 204);
+    c.send("POST", &t, k, Some(json!({"topic_name": "orders"})), 400); // marked for deletion
+    c.send("POST", &t, k, Some(json!({"topic_name": "pay.ments"})), 201);
+    c.send("POST", &t, k, Some(json!({"topic_name": "pay_ments"})), 400); // collides
+    c.send(
+        "POST",
+        &format!("{t}/pay.ments/configs:alter"),
+        k,
+        Some(json!({"data": [{"name": "compression.type", "value": "gzip"}]})),
+        400,
+    );
+    c.send("GET", &format!("{t}/pay.ments/configs/min.insync.replicas"), k, None, 200);
     c.send("GET", &t, Some((KAFKA.0, "wrong")), None, 401);
     c.control("POST", "/_emulator/faults", json!([
         {"method": "GET", "path": "/kafka/**", "times": 1, "action": {"type": "status", "status": 429, "retry_after": 1}},
@@ -134,6 +163,8 @@ fn kafka_scenario(c: &mut Check, prefix: &str) {
         json!({"method": "GET", "path": "/kafka/**", "times": 1, "action": {"type": "status", "status": 503}}),
     );
     c.send("GET", &t, k, None, 503);
+    c.control("PUT", "/_emulator/behaviour", json!({"kafka_rate_limit_per_second": 1}));
+    c.send_until("GET", &t, k, 429);
 }
 
 #[test]
@@ -193,6 +224,8 @@ fn api_keys_spec() {
         c.send("GET", &format!("/iam/v2/api-keys/{id}"), a, None, 404);
         let cloud_key = json!({"spec": {"owner": {"id": "sa-platform"}}});
         c.send("POST", "/iam/v2/api-keys", a, Some(cloud_key), 202);
+        c.control("PUT", "/_emulator/behaviour", json!({"max_keys_per_service_account": 2}));
+        c.send("POST", "/iam/v2/api-keys", a, Some(json!({"spec": {"owner": {"id": "sa-platform"}}})), 402);
     });
 }
 
@@ -226,7 +259,7 @@ fn confluent_cloud_connect_spec() {
         c.send("PUT", &format!("{base}/connectors/dg/config"), a, Some(config.clone()), 200);
         c.send("PUT", &format!("{base}/connectors/dg/config"), a, Some(config), 200);
         c.send("GET", &format!("{base}/connectors"), a, None, 200);
-        c.send("GET", &format!("{base}/connectors?expand=info&expand=status"), a, None, 200);
+        c.send("GET", &format!("{base}/connectors?expand=info,status,id"), a, None, 200);
         c.send("GET", &format!("{base}/connectors/dg"), a, None, 200);
         c.send("GET", &format!("{base}/connectors/dg/config"), a, None, 200);
         c.send("GET", &format!("{base}/connectors/dg/status"), a, None, 200);
@@ -287,6 +320,18 @@ fn apache_connect_scenario(c: &mut Check, stop: bool) {
     c.send("DELETE", "/connectors/jdbc2", None, None, 409);
     c.send("DELETE", "/connectors/jdbc2", None, None, 204);
     c.send("GET", "/connectors/jdbc2", None, None, 404);
+    c.control(
+        "POST",
+        "/_emulator/faults",
+        json!({"method": "PUT", "path": "/connectors/*/config", "times": 1, "action": {"type": "timeout"}}),
+    );
+    c.send(
+        "PUT",
+        "/connectors/jdbc/config",
+        None,
+        Some(json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "connection.url": "jdbc:x"})),
+        500,
+    );
 }
 
 #[test]
