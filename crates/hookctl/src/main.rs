@@ -135,7 +135,7 @@ fn run_hook(args: &RunArgs) -> Result<i32> {
     let mut patch_out = String::new();
     let mut metrics_out = String::new();
     for (i, planned) in runs.iter().enumerate() {
-        let tries = runner.execute(&mut cluster, planned, args.retries)?;
+        let tries = runner.execute(&mut cluster, planned, args.retries, 0)?;
         for (n, t) in tries.iter().enumerate() {
             let a = &t.attempt;
             patch_out.push_str(&a.run.patch_text);

@@ -38,16 +38,18 @@ pub struct HookRunner<'a> {
 
 impl HookRunner<'_> {
     /// Runs `planned` until it succeeds or `max_retries` retries failed too; every
-    /// attempt, the last one included, is returned in order.
+    /// attempt, the last one included, is returned in order. `failed_before` counts the
+    /// task's earlier failed attempts: upstream's back-off goes on from there.
     pub fn execute(
         &self,
         cluster: &mut PretendCluster,
         planned: &PlannedRun,
         max_retries: u32,
+        failed_before: u32,
     ) -> Result<Vec<Try>, SessionError> {
         let renderer = Renderer::new(self.config)?;
         let mut tries = Vec::new();
-        for retry in 0..=max_retries {
+        for retry in failed_before..=failed_before.saturating_add(max_retries) {
             let view = cluster.snapshot_for_run();
             let contexts = renderer.refresh(&planned.contexts, &view)?;
             let attempt = run_with(cluster, self.hook, contexts, self.env, self.capture)?;

@@ -52,12 +52,16 @@ struct Waiting {
     run: PlannedRun,
     /// An ungrouped Synchronization at the head of a queue takes nothing along.
     combinable: bool,
+    /// Failed attempts so far: the back-off continues from here.
+    failures: u32,
 }
 
 /// One run (with its retries) in a step.
 pub struct RunReport {
     pub hook: String,
     pub queue: String,
+    /// Failed attempts of this task in earlier steps.
+    pub failed_before: u32,
     pub tries: Vec<Try>,
 }
 
@@ -169,11 +173,11 @@ impl Simulation {
         }
         on_startup.sort_by_key(|(order, ..)| *order);
         for (_, hook, run) in on_startup {
-            self.waiting.push(Waiting { hook, run, combinable: false });
+            self.waiting.push(Waiting { hook, run, combinable: false, failures: 0 });
         }
         for (hook, run) in synchronization {
             let combinable = run.contexts.first().is_some_and(|c| c["type"] != "Synchronization");
-            self.waiting.push(Waiting { hook, run, combinable });
+            self.waiting.push(Waiting { hook, run, combinable, failures: 0 });
         }
         Ok(())
     }
@@ -217,7 +221,7 @@ impl Simulation {
                 w.run.contexts.extend(run.contexts);
                 w.run.contexts = compact(std::mem::take(&mut w.run.contexts));
             }
-            _ => self.waiting.push(Waiting { hook, run, combinable: true }),
+            _ => self.waiting.push(Waiting { hook, run, combinable: true, failures: 0 }),
         }
     }
 
@@ -225,7 +229,7 @@ impl Simulation {
     fn process(&mut self, report: &mut StepReport) -> Result<(), SimulateError> {
         let mut blocked: Vec<String> = Vec::new();
         let mut still_waiting = Vec::new();
-        for w in std::mem::take(&mut self.waiting) {
+        for mut w in std::mem::take(&mut self.waiting) {
             if blocked.contains(&w.run.queue) {
                 still_waiting.push(w);
                 continue;
@@ -237,9 +241,11 @@ impl Simulation {
                 env: &self.env,
                 capture: self.capture_hook_output,
             };
-            let tries = runner.execute(&mut self.cluster, &w.run, self.max_retries)?;
+            let tries = runner.execute(&mut self.cluster, &w.run, self.max_retries, w.failures)?;
             let failed = tries.last().is_some_and(|t| !t.attempt.succeeded());
-            report.runs.push(RunReport { hook: hook.name.clone(), queue: w.run.queue.clone(), tries });
+            let (hook, queue, failed_before) = (hook.name.clone(), w.run.queue.clone(), w.failures);
+            w.failures += u32::try_from(tries.len()).unwrap_or(u32::MAX);
+            report.runs.push(RunReport { hook, queue, failed_before, tries });
             if failed {
                 blocked.push(w.run.queue.clone());
                 still_waiting.push(w);

@@ -112,7 +112,8 @@ fn run_text(run: &RunReport, hook_output: bool) -> String {
     for (n, t) in run.tries.iter().enumerate() {
         let a = &t.attempt;
         let what: Vec<String> = a.contexts.iter().map(describe_context).collect();
-        let attempt = if n == 0 { String::new() } else { format!(" retry {n}") };
+        let retry = run.failed_before as usize + n;
+        let attempt = if retry == 0 { String::new() } else { format!(" retry {retry}") };
         out.push_str(&format!(
             "  {}{attempt} (queue {}; {}): exit {}\n",
             run.hook,
@@ -145,7 +146,7 @@ fn step_json(index: usize, step: &Step, report: &StepReport) -> Value {
     let runs: Vec<Value> = report
         .runs
         .iter()
-        .map(|r| json!({"hook": r.hook, "queue": r.queue, "attempts": r.tries.iter().map(attempt_json).collect::<Vec<_>>()}))
+        .map(|r| json!({"hook": r.hook, "queue": r.queue, "failedBefore": r.failed_before, "attempts": r.tries.iter().map(attempt_json).collect::<Vec<_>>()}))
         .collect();
     json!({"step": index + 1, "title": title(step), "runs": runs, "blocked": report.blocked, "unsettled": report.unsettled})
 }
