@@ -371,6 +371,17 @@ fn alter(world: &mut World, req: &Req, p: &[&str], entries: Vec<ConfigEntry>, va
         if let Some(why) = reject(&e.name, value) {
             return bad(&why);
         }
+        // Cloud documents that `delete` cannot become `compact,delete` in one step:
+        // the topic has to be `compact` first.
+        let current = t.configs.get("cleanup.policy").map_or("delete", String::as_str);
+        if e.name == "cleanup.policy"
+            && current == "delete"
+            && value.is_some_and(|v| v.contains("compact,") || v.contains(",compact"))
+        {
+            return bad(
+                "cleanup.policy cannot be changed from delete to compact,delete directly; change it to compact first.",
+            );
+        }
     }
     if !validate_only {
         for e in entries {

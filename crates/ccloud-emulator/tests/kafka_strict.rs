@@ -88,6 +88,23 @@ fn non_editable_configs_are_refused_by_policy_without_a_read_only_flag() {
 }
 
 #[test]
+fn cleanup_policy_goes_from_delete_to_compact_delete_only_through_compact() {
+    let emu = start();
+    let u = &emu.url;
+    create(u, "t");
+    let set = |v: &str| {
+        let body = json!({"data": [{"name": "cleanup.policy", "value": v}]});
+        req(u, "POST", &format!("{T}/t/configs:alter"), Some(KAFKA), Some(body))
+    };
+    let direct = set("compact,delete");
+    assert_eq!((direct.status, direct.body["error_code"].clone()), (400, json!(40002)));
+    assert_eq!(set("compact").status, 204);
+    assert_eq!(set("compact,delete").status, 204);
+    let created = json!({"topic_name": "u", "configs": [{"name": "cleanup.policy", "value": "delete,compact"}]});
+    assert_eq!(req(u, "POST", T, Some(KAFKA), Some(created)).status, 201, "a create may set it at once");
+}
+
+#[test]
 fn a_prefixed_wildcard_acl_is_kept_literally_as_kafka_does() {
     // Kafka accepts PREFIXED "*" (AclControlManager.validateNewAcl only refuses empty
     // names) and it matches only names starting with '*', i.e. no topic.
