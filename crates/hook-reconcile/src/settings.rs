@@ -1,9 +1,11 @@
 //! Targets and credentials from the environment. Names follow Confluent's Terraform
 //! provider: `CONFLUENT_CLOUD_API_KEY`, `CONFLUENT_CLOUD_API_SECRET`,
 //! `CONFLUENT_CLOUD_ENDPOINT`, `KAFKA_API_KEY`, `KAFKA_API_SECRET`, `KAFKA_REST_ENDPOINT`,
-//! `KAFKA_ID`; plus `KAFKA_CREDENTIALS_FILE` for several clusters.
+//! `KAFKA_ID`; plus `KAFKA_CREDENTIALS_FILE` for several clusters. Each is defined once in
+//! the settings table (`reconcile::settings::defs`) and read with its rules.
 
 use api_http::Credentials;
+use reconcile::settings::{Env, Setting, Tool, defs};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,36 +48,46 @@ pub struct Settings {
 pub struct SettingsError(pub String);
 
 impl Settings {
-    /// Reads the settings through `env` (the process environment in production).
+    /// Reads the settings through `env` (the process environment in production), with
+    /// the settings table's rules (see [`Settings::from_table`]).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        let pair = |key: &str, secret: &str| -> Result<Option<Credentials>, SettingsError> {
+        Self::from_table(&Env::new(Tool::Topic, env))
+    }
+
+    /// The targets and credentials from the settings table: empty values are unset, the
+    /// Cloud endpoint has the table's default.
+    pub fn from_table(env: &Env<'_>) -> Result<Self, SettingsError> {
+        let get = |s: &Setting| env.value(s);
+        let pair = |key: &Setting, secret: &Setting| -> Result<Option<Credentials>, SettingsError> {
             match (get(key), get(secret)) {
-                (Some(k), Some(s)) => Ok(Some(Credentials::new(k.trim(), s.trim()))),
+                (Some(k), Some(s)) => Ok(Some(Credentials::new(&k, &s))),
                 (None, None) => Ok(None),
-                _ => Err(SettingsError(format!("set both {key} and {secret}, or neither"))),
+                _ => Err(SettingsError(format!("set both {} and {}, or neither", key.name, secret.name))),
             }
         };
-        let direct = match (get("KAFKA_REST_ENDPOINT"), get("KAFKA_ID")) {
+        let direct = match (get(&defs::KAFKA_REST_ENDPOINT), get(&defs::KAFKA_ID)) {
             (Some(endpoint), Some(cluster_id)) => Some(DirectTarget {
                 endpoint: endpoint.trim_end_matches('/').to_owned(),
                 cluster_id,
-                cluster_name: get("KAFKA_CLUSTER_NAME"),
+                cluster_name: get(&defs::KAFKA_CLUSTER_NAME),
             }),
             (None, None) => None,
             _ => return Err(SettingsError("set both KAFKA_REST_ENDPOINT and KAFKA_ID, or neither".into())),
         };
-        let mut kafka_credentials =
-            KafkaCredentials { default: pair("KAFKA_API_KEY", "KAFKA_API_SECRET")?, by_cluster: BTreeMap::new() };
-        if let Some(path) = get("KAFKA_CREDENTIALS_FILE") {
+        let mut kafka_credentials = KafkaCredentials {
+            default: pair(&defs::KAFKA_API_KEY, &defs::KAFKA_API_SECRET)?,
+            by_cluster: BTreeMap::new(),
+        };
+        if let Some(path) = get(&defs::KAFKA_CREDENTIALS_FILE) {
             kafka_credentials.by_cluster = read_credentials(Path::new(&path))?;
         }
         Ok(Self {
-            cloud_endpoint: get("CONFLUENT_CLOUD_ENDPOINT")
+            cloud_endpoint: env
+                .text(&defs::CONFLUENT_CLOUD_ENDPOINT)
                 .unwrap_or_else(|| DEFAULT_CLOUD_ENDPOINT.into())
                 .trim_end_matches('/')
                 .to_owned(),
-            cloud_credentials: pair("CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_API_SECRET")?,
+            cloud_credentials: pair(&defs::CONFLUENT_CLOUD_API_KEY, &defs::CONFLUENT_CLOUD_API_SECRET)?,
             direct,
             kafka_credentials,
         })
@@ -139,6 +151,14 @@ mod tests {
         .unwrap();
         assert_eq!(s.direct.unwrap().endpoint, "http://rest:8090");
         assert_eq!(s.kafka_credentials.for_cluster("any").unwrap().key, "k");
+    }
+
+    #[test]
+    fn empty_values_are_unset() {
+        let s = Settings::from_env(env(&[("CONFLUENT_CLOUD_ENDPOINT", ""), ("KAFKA_ID", " "), ("KAFKA_API_KEY", "")]))
+            .unwrap();
+        assert_eq!(s.cloud_endpoint, DEFAULT_CLOUD_ENDPOINT);
+        assert!(s.direct.is_none() && s.kafka_credentials.default.is_none());
     }
 
     #[test]
