@@ -29,6 +29,16 @@ pub struct SimulateArgs {
     /// Also print what each hook wrote to stderr (its log).
     #[arg(long)]
     hook_output: bool,
+    /// Also print each metric operation a run recorded.
+    #[arg(long)]
+    metrics: bool,
+}
+
+/// What the text report shows besides runs and operations.
+#[derive(Clone, Copy)]
+struct Detail {
+    hook_output: bool,
+    metrics: bool,
 }
 
 pub fn simulate(args: &SimulateArgs) -> Result<i32> {
@@ -54,7 +64,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<i32> {
         if args.json {
             steps.push(step_json(index, step, &report));
         } else {
-            print!("{}", step_text(&report, args.hook_output));
+            print!("{}", step_text(&report, Detail { hook_output: args.hook_output, metrics: args.metrics }));
         }
     }
     if args.json {
@@ -90,13 +100,13 @@ fn rule_text(rule: &hookctl::cluster::RefuseRule) -> String {
     format!("{} {} {} ({times})", any(&rule.operation), any(&rule.kind), any(&rule.name))
 }
 
-fn step_text(report: &StepReport, hook_output: bool) -> String {
+fn step_text(report: &StepReport, detail: Detail) -> String {
     let mut out = String::new();
     if report.runs.is_empty() {
         out.push_str("  (no hook runs)\n");
     }
     for run in &report.runs {
-        out.push_str(&run_text(run, hook_output));
+        out.push_str(&run_text(run, detail));
     }
     for b in &report.blocked {
         out.push_str(&format!("  still failing: {b}; shell-operator keeps retrying it, its queue is blocked\n"));
@@ -107,7 +117,7 @@ fn step_text(report: &StepReport, hook_output: bool) -> String {
     out
 }
 
-fn run_text(run: &RunReport, hook_output: bool) -> String {
+fn run_text(run: &RunReport, detail: Detail) -> String {
     let mut out = String::new();
     for (n, t) in run.tries.iter().enumerate() {
         let a = &t.attempt;
@@ -121,7 +131,7 @@ fn run_text(run: &RunReport, hook_output: bool) -> String {
             what.join(", "),
             a.run.exit_code
         ));
-        if hook_output {
+        if detail.hook_output {
             a.run.stderr.lines().filter(|l| !l.trim().is_empty()).for_each(|l| out.push_str(&format!("      | {l}\n")));
         }
         for op in &a.applied {
@@ -135,11 +145,27 @@ fn run_text(run: &RunReport, hook_output: bool) -> String {
             let verdict = if a.succeeded() { "recorded" } else { "discarded (the run failed)" };
             out.push_str(&format!("      metrics  {metrics} {verdict}\n"));
         }
+        if detail.metrics {
+            a.recorded_metrics().iter().for_each(|m| out.push_str(&format!("      metric   {}\n", metric_text(m))));
+        }
         if let (Some(failure), Some(delay)) = (&a.failure, t.retry_in) {
             out.push_str(&format!("      FAILED   {failure}; shell-operator retries in {}s\n", delay.as_secs()));
         }
     }
     out
+}
+
+/// `name{label="v"} value (action)`, close to the Prometheus exposition.
+fn metric_text(m: &Value) -> String {
+    let labels: Vec<String> =
+        m["labels"].as_object().map(|l| l.iter().map(|(k, v)| format!("{k}={}", v)).collect()).unwrap_or_default();
+    let labels = if labels.is_empty() { String::new() } else { format!("{{{}}}", labels.join(",")) };
+    format!(
+        "{}{labels} {} ({})",
+        m["name"].as_str().unwrap_or_default(),
+        m["value"],
+        m["action"].as_str().unwrap_or_default()
+    )
 }
 
 fn step_json(index: usize, step: &Step, report: &StepReport) -> Value {
