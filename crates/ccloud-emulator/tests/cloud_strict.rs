@@ -73,8 +73,8 @@ fn bare_and_state_file_defaults_are_strict() {
     use ccloud_emulator::model::Behaviour;
     use std::time::Duration;
     let bare = ccloud_emulator::statefile::empty_world(1).behaviour;
-    let from_file = common::example_world().behaviour;
-    for b in [bare, from_file] {
+    let from_file = ccloud_emulator::statefile::StateFile::parse("seed: 1").unwrap().into_world().unwrap().behaviour;
+    for b in [bare, from_file, common::example_world().behaviour] {
         assert!(b.key_activation >= Duration::from_secs(1));
         assert!(b.key_listing_lag >= Duration::from_secs(1));
         assert!(b.provisioning > Duration::ZERO && b.state_change > Duration::ZERO);

@@ -52,10 +52,13 @@ pub fn req(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, body
     call(url, method, path, auth, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
-/// The streaming-ops example state from testdata.
+/// The streaming-ops example state from testdata, with the strict default behaviour
+/// (the file relaxes the key listing lag for the demo only).
 pub fn example_world() -> ccloud_emulator::model::World {
     let text = std::fs::read_to_string(test_support::testdata("emulator/streaming-ops.yaml")).unwrap();
-    ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap()
+    let mut world = ccloud_emulator::statefile::StateFile::parse(&text).unwrap().into_world().unwrap();
+    world.behaviour = ccloud_emulator::model::Behaviour::default();
+    world
 }
 
 pub fn start() -> ccloud_emulator::Running {
