@@ -250,3 +250,30 @@ steps:
     assert_eq!(steps[4]["blocked"], json!(["10-create (queue main)"]), "simulate exits 1: still failing");
     assert_eq!(doc["objects"], 3);
 }
+
+#[test]
+fn a_retry_gets_fresh_contexts_that_show_what_the_failed_attempt_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = script(dir.path(), "hook", HOOK);
+    let m = write(dir.path(), "m.yaml", &cm("seed").to_string());
+    let out = hookctl()
+        .args(["run", "--hook", hook.to_str().unwrap(), "--manifests", &m, "--retries", "1"])
+        .env("OPS", format!("{}\n{}", json!({"operation": "CreateOrUpdate", "object": cm("made")}), create(cm("Bad"))))
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(out).unwrap();
+    let contexts: Vec<Value> = serde_json::Deserializer::from_str(&stderr)
+        .into_iter::<Value>()
+        .filter_map(Result::ok)
+        .filter(Value::is_array)
+        .collect();
+    let names = |ctx: &Value| -> Vec<String> {
+        ctx[0]["objects"].as_array().unwrap().iter().map(|o| o["filterResult"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(contexts.len(), 2, "{stderr}");
+    assert_eq!(names(&contexts[0]), ["seed"]);
+    assert_eq!(names(&contexts[1]), ["made", "seed"], "the retry's Synchronization is rebuilt from the cluster");
+}

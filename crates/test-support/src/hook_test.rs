@@ -326,7 +326,8 @@ exit "${EXIT:-0}"
     #[test]
     fn a_hand_run_passes_the_contexts_file_and_arguments() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut t = HookTest::new(hook(dir.path())).manifests(vec![cm("a")]).env("OPS", "");
+        let owned: Vec<(String, String)> = vec![("OPS".into(), String::new())];
+        let mut t = HookTest::new(hook(dir.path())).manifests(vec![cm("a")]).envs(&owned);
         let h = t.hand_run(&["--binding-context"]);
         assert_eq!(h.exit, 0, "{}", h.stderr);
         assert!(h.stderr.contains("--binding-context"), "{}", h.stderr);
