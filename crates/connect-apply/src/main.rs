@@ -1,5 +1,7 @@
+use anyhow::Context as _;
 use clap::Parser;
 use hook_cli::HookArgs;
+use reconcile::settings::{Env, Tool};
 
 /// shell-operator hook: Kafka Connect connectors from streaming-ops `destination=connect` ConfigMaps.
 #[derive(Parser)]
@@ -11,18 +13,15 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    let env = |k: &str| std::env::var(k).ok();
-    let namespace = hook_reconcile::own_namespace();
-    let binding = hook_reconcile::binding::BindingSettings::from_env(env, &namespace, "destination=connect");
-    let config = connect_apply::config::hook_config(&binding);
+    let env = Env::process(Tool::Connect);
+    let namespace = connect_apply::options::own_namespace(&env);
+    // `--config` never fails on a bad setting: it prints the default binding, and the run
+    // reports the error (and changes nothing) until the setting is fixed.
+    let binding = connect_apply::options::binding(&env, &namespace);
+    let config = connect_apply::config::hook_config(&connect_apply::options::binding_or_default(&env, &namespace));
     hook_cli::run_hook(&cli.hook, &config, |run| {
-        // KAFKA_* are template inputs here (env.KAFKA_API_KEY in the original definitions),
-        // not Kafka REST credentials: only the Cloud settings are read.
-        let settings =
-            hook_reconcile::settings::Settings::from_env(
-                |k: &str| if k.starts_with("KAFKA_") { None } else { env(k) },
-            )?;
-        let options = connect_apply::Options::from_env(env, &namespace)?;
-        Ok(connect_apply::run(run, &settings, &options)?)
+        binding.context("the connector ConfigMaps cannot be selected")?;
+        let options = connect_apply::Options::from_env(&env, &namespace)?;
+        Ok(connect_apply::run(run, &options)?)
     })
 }

@@ -1,83 +1,85 @@
-//! What a run did, for the log, the hand run's stdout and `--output json`.
+//! The run's account, in the one report type every tool shares
+//! (`reconcile::Report`): changes, failures with their reason, held deletions, and the
+//! connectors left alone. From it come the hand run's text and JSON, the status
+//! annotation of each ConfigMap, the metrics and the exit code.
 
-use crate::config::TOOL;
-use hook_reconcile::Failure;
-use serde_json::{Value, json};
-use shell_hook::MetricOperation;
-use std::fmt::Write as _;
+use crate::apply::{Applied, Step};
+use crate::desired::Desired;
+use crate::key::ConnectorKey;
+use crate::plan::{Action, Want};
+use crate::run_plan::RunPlan;
+use crate::sensitive::redacted;
+use connect_client::Target;
+use reconcile::settings::Tool;
+use reconcile::{Failure, Reason, Report};
 
-#[derive(Debug, Default)]
-pub(crate) struct Report {
-    pub(crate) events: Vec<(String, String, String)>,
-    pub(crate) failures: Vec<Failure>,
-    pub(crate) unmanaged: Vec<String>,
-    pub(crate) declared: usize,
-    pub(crate) in_sync: usize,
-    pub(crate) dry_run: bool,
-    pub(crate) requests: u64,
-    pub(crate) seconds: f64,
+pub const KIND: &str = "connector";
+
+/// What the run found and did.
+pub struct Facts<'a> {
+    pub dry_run: bool,
+    pub desired: &'a Desired,
+    pub unavailable: &'a [(Target, Failure)],
+    pub plan: &'a RunPlan,
+    pub steps: &'a [(Target, Vec<Step>)],
 }
 
-impl Report {
-    pub(crate) fn event(&mut self, subject: &str, action: String, detail: String) {
-        tracing::info!(subject, action, dry_run = self.dry_run, "connector change");
-        self.events.push((subject.to_owned(), action, detail));
+pub fn report(facts: &Facts<'_>) -> Report {
+    let desired = facts.desired;
+    let mut report = Report::new(Tool::Connect, facts.dry_run);
+    report.declared = desired.declarations;
+    for d in desired.connectors.values() {
+        report.declares(&d.source, d.key.to_string());
     }
-
-    pub(crate) fn fail(&mut self, f: Failure) {
-        tracing::error!(subject = f.subject, transient = f.transient, "{}", f.message);
-        self.failures.push(f);
+    for f in &desired.failures {
+        report.fail(f.clone());
     }
+    for (target, failure) in facts.unavailable {
+        report.fail(failure.clone());
+        // Each declared connector there is not reconciled: its ConfigMap's status says so.
+        let message = format!("not reconciled: {}", failure.message);
+        for d in desired.connectors.values().filter(|d| d.key.target == *target) {
+            report.fail(Failure::new(d.key.to_string(), failure.reason, &message));
+        }
+    }
+    for (target, p) in &facts.plan.targets {
+        report.in_sync += p.in_sync.len();
+        report.unmanaged.extend(p.unmanaged.iter().map(|n| ConnectorKey::new(target.clone(), n.as_str()).short()));
+        for name in &p.backed_off {
+            report.fail(Failure::new(
+                ConnectorKey::new(target.clone(), name.as_str()).to_string(),
+                Reason::Refused,
+                "FAILED; automatic restarts are used up for now (back-off)",
+            ));
+        }
+    }
+    for (key, hold) in &facts.plan.held {
+        report.hold(key.to_string(), hold.clone());
+    }
+    for (target, steps) in facts.steps {
+        for step in steps {
+            let key = ConnectorKey::new(target.clone(), step.action.name());
+            match &step.result {
+                Ok(applied) => {
+                    let want = desired.connectors.get(&key).map(|d| &d.want);
+                    report.event(KIND, key.short(), step.action.verb(), detail(&step.action, want, *applied));
+                }
+                Err(f) => report.fail(f.clone()),
+            }
+        }
+    }
+    report
 }
 
-impl shell_hook::Report for Report {
-    fn text(&self) -> String {
-        let mut out = String::new();
-        for (subject, action, detail) in &self.events {
-            let _ = writeln!(out, "{action:<24} {subject}: {detail}");
-        }
-        for f in &self.failures {
-            let _ = writeln!(out, "{:<24} {}: {}", "FAILED", f.subject, f.message);
-        }
-        for u in &self.unmanaged {
-            let _ = writeln!(out, "{:<24} {u} (never managed by this hook; left alone)", "unmanaged");
-        }
-        let _ = writeln!(
-            out,
-            "{}{} connector(s) declared, {} in sync, {} change(s), {} failure(s), {} request(s)",
-            if self.dry_run { "dry run: " } else { "" },
-            self.declared,
-            self.in_sync,
-            self.events.len(),
-            self.failures.len(),
-            self.requests
-        );
-        out
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "tool": TOOL, "dry_run": self.dry_run, "declared": self.declared, "in_sync": self.in_sync,
-            "changes": self.events.iter().map(|(s, a, d)| json!({"subject": s, "action": a, "detail": d})).collect::<Vec<_>>(),
-            "failures": self.failures.iter().map(|f| json!({"subject": f.subject, "message": f.message, "transient": f.transient})).collect::<Vec<_>>(),
-            "unmanaged": self.unmanaged, "requests": self.requests,
-        })
-    }
-}
-
-impl Report {
-    pub(crate) fn metrics(&self) -> Vec<MetricOperation> {
-        let g = |m: MetricOperation| m.group(TOOL);
-        let transient = self.failures.iter().filter(|f| f.transient).count();
-        vec![
-            g(MetricOperation::set("connect_apply_connectors_declared", self.declared as f64)),
-            g(MetricOperation::set("connect_apply_changes", self.events.len() as f64)),
-            g(MetricOperation::set("connect_apply_unmanaged", self.unmanaged.len() as f64)),
-            g(MetricOperation::set("connect_apply_errors", transient as f64).label("kind", "transient")),
-            g(MetricOperation::set("connect_apply_errors", (self.failures.len() - transient) as f64)
-                .label("kind", "permanent")),
-            g(MetricOperation::set("connect_apply_requests", self.requests as f64)),
-            g(MetricOperation::set("connect_apply_run_seconds", (self.seconds * 1000.0).round() / 1000.0)),
-        ]
+fn detail(action: &Action, want: Option<&Want>, applied: Applied) -> String {
+    let outcome = match applied {
+        Applied::Done => "done",
+        Applied::Validated => "validated by the worker (dry run)",
+        Applied::Planned => "planned (dry run)",
+    };
+    match (action, want) {
+        (Action::Put { .. }, Some(w)) => format!("{} ({outcome})", redacted(&w.config, &w.sensitive)),
+        (Action::Delete { why, .. }, _) => format!("{why} ({outcome})"),
+        _ => format!("({outcome})"),
     }
 }

@@ -21,6 +21,7 @@ fn env(connect: &str, cloud: &str, extra: &[(&str, &str)]) -> Vec<(String, Strin
         ("CONFLUENT_CLOUD_API_SECRET", CLOUD.1),
         ("CONNECT_PROPERTIES_DIR", props.as_str()),
         ("POD_NAMESPACE", "default"),
+        ("ALLOW_DELETE", "connector"),
     ];
     base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }

@@ -61,7 +61,14 @@ fn cloud_connectors_are_deleted_when_disabled_and_masked_secrets_are_not_re_put(
         )
     };
     let mut objects = Objects(vec![cm("true"), route()]);
-    run(&mut objects, &env(u, &[]));
+    let jaas = |password: &str| {
+        properties(&format!(
+            "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"FIXTUREKEY000001\" password=\"{password}\";\n"
+        ))
+    };
+    let (before, rotated) = (jaas("first-secret"), jaas("a-rotated-secret"));
+    let with = |dir: &tempfile::TempDir| env(u, &[("CONNECT_PROPERTIES_DIR", dir.path().to_str().unwrap())]);
+    run(&mut objects, &with(&before));
     let (_, config) = http(u, "GET", &format!("{BASE}/connectors/dg/config"), Some(CLOUD), None);
     assert_eq!(config["kafka.api.secret"], "****************");
     assert_eq!(
@@ -70,13 +77,13 @@ fn cloud_connectors_are_deleted_when_disabled_and_masked_secrets_are_not_re_put(
     );
     writes(u);
     for _ in 0..3 {
-        run(&mut objects, &env(u, &[]));
+        run(&mut objects, &with(&before));
     }
     assert_eq!(writes(u), Vec::<String>::new(), "masked values do not cause a PUT every run");
-    run(&mut objects, &env(u, &[("KAFKA_API_SECRET", "a-rotated-secret")]));
+    run(&mut objects, &with(&rotated));
     assert_eq!(writes(u), [format!("PUT {BASE}/connectors/dg/config")], "a changed templated secret is applied");
     objects.0[0] = cm("false");
-    run(&mut objects, &env(u, &[("KAFKA_API_SECRET", "a-rotated-secret")]));
+    run(&mut objects, &with(&rotated));
     assert_eq!(writes(u), [format!("DELETE {BASE}/connectors/dg")]);
 }
 
@@ -121,14 +128,12 @@ fn declared_state_pause_resume_stop() {
     };
     let state = || http(u, "GET", "/connectors/jdbc-a/status", None, None).1["connector"]["state"].clone();
     let mut objects = Objects(vec![cm("paused")]);
-    run(&mut objects, &env(u, &[]));
-    assert_eq!(state(), "PAUSED");
-    objects.0[0] = cm("stopped");
-    run(&mut objects, &env(u, &[]));
-    assert_eq!(state(), "STOPPED");
-    objects.0[0] = cm("running");
-    run(&mut objects, &env(u, &[]));
-    assert_eq!(state(), "RUNNING");
+    for (declared, reported) in [("paused", "PAUSED"), ("stopped", "STOPPED"), ("running", "RUNNING")] {
+        objects.0[0] = cm(declared);
+        run(&mut objects, &env(u, &[]));
+        settle(u);
+        assert_eq!(state(), reported);
+    }
 }
 
 #[test]
@@ -234,11 +239,11 @@ fn dry_run_shows_validation_errors_and_changes_nothing() {
         .envs(env(u, &[]))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1), "a failed validation fails the plan");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let failures = report["result"]["failures"].to_string();
+    let failures = report["result"]["errors"].to_string();
     assert!(failures.contains("connection.url") && failures.contains("tasks.max"), "{failures}");
-    assert!(report["result"]["changes"].to_string().contains("validated (dry run)"));
+    assert!(report["result"]["changes"].to_string().contains("validated by the worker (dry run)"));
     assert_eq!(http(u, "GET", "/connectors", None, None).1, json!([]));
 }
 

@@ -27,6 +27,8 @@ pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         ("ORDERS_BQ_SINK_KEYFILE", "fake-bigquery-keyfile"),
         ("POD_NAMESPACE", "default"),
         ("LOG_TYPE", "json"),
+        // As operator-image/deploy/base sets it: connect-operator deleted connectors, so does this.
+        ("ALLOW_DELETE", "connector"),
     ];
     base.iter().chain(extra).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
@@ -84,4 +86,70 @@ pub fn datagen(name: &str) -> String {
 
 pub fn run(objects: &mut Objects, env: &[(String, String)]) -> hookctl::runner::RunResult {
     objects.run_hook(&bin(), env).unwrap()
+}
+
+/// The record ConfigMap of this deployment saying `source` declared the self-managed `connectors`
+/// (as an earlier run would have left it).
+pub fn record(source: &str, connectors: &[&str]) -> Value {
+    let items: Vec<String> = connectors.iter().map(|c| format!("self/{c}")).collect();
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "connect-apply.records", "namespace": "default"},
+           "data": {"records": json!({source: items}).to_string()}})
+}
+
+/// Lets the emulator's pause/resume/stop propagation and Cloud provisioning finish.
+pub fn settle(url: &str) {
+    http(url, "POST", "/_emulator/clock", None, Some(json!({"seconds": 30})));
+}
+
+/// The connect-apply status annotation of ConfigMap `name`, parsed.
+pub fn status(objects: &Objects, name: &str) -> Value {
+    let text = objects.get("ConfigMap", name).unwrap()["metadata"]["annotations"]["ccops.io/connect-apply-status"]
+        .as_str()
+        .unwrap_or("null")
+        .to_owned();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The connectors this deployment's record holds (items like `self/<name>`).
+pub fn recorded(objects: &Objects) -> Vec<String> {
+    let text =
+        objects.get("ConfigMap", "connect-apply.records").map(|r| r["data"]["records"].as_str().unwrap().to_owned());
+    let map: Value = serde_json::from_str(&text.unwrap_or_else(|| "{}".into())).unwrap();
+    let mut items: Vec<String> = map
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_owned()))
+        .collect();
+    items.sort();
+    items
+}
+
+/// A properties directory: the test one, with `extra` lines in one more file.
+pub fn properties(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(test_support::testdata("connect-properties")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.path().join("zz-extra.properties"), extra).unwrap();
+    dir
+}
+
+/// A hand run (`--binding-context`, `--output json`) of `objects` with `args`: (exit, report).
+pub fn hand_run(objects: &Objects, env: &[(String, String)], args: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let contexts = hookctl::render::Renderer::new(&config).unwrap().startup(&objects.0).unwrap();
+    let ctx = dir.path().join("ctx.json");
+    std::fs::write(&ctx, serde_json::to_vec(&contexts).unwrap()).unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("--binding-context")
+        .arg(&ctx)
+        .args(["--output", "json"])
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
 }
