@@ -149,6 +149,7 @@ fn run_hook(args: &RunArgs) -> Result<i32> {
                 eprintln!("hookctl: {failure} (shell-operator fails the run)");
             }
         }
+        // A failure stays visible in the exit code even when allowFailure drops the task.
         let last = &tries.last().expect("execute makes at least one attempt").attempt;
         if !last.succeeded() {
             save(args, &patch_out, &metrics_out)?;

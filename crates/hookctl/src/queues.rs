@@ -66,18 +66,35 @@ pub fn event_runs(config: &HookConfig, contexts: Vec<Value>) -> Vec<PlannedRun> 
     runs
 }
 
-/// The queue of the binding a context came from: a schedule tick's own binding when the
-/// context says `Schedule` (or no kubernetes binding has the name), else the kubernetes one.
+/// The queue of the binding a context came from (default `main`).
 pub fn queue_of(config: &HookConfig, ctx: &Value) -> String {
+    binding_of(config, ctx).and_then(|b| b.queue).unwrap_or_else(|| MAIN.into())
+}
+
+/// Whether a failed run of this context is dropped instead of retried: `allowFailure` of
+/// the binding of the run's first context (upstream's task metadata is the head task's).
+pub fn allows_failure(config: &HookConfig, ctx: &Value) -> bool {
+    binding_of(config, ctx).and_then(|b| b.allow_failure).unwrap_or(false)
+}
+
+struct BindingFields {
+    queue: Option<String>,
+    allow_failure: Option<bool>,
+}
+
+/// A schedule tick's own binding when the context says `Schedule` (or no kubernetes
+/// binding has the name), else the kubernetes one.
+fn binding_of(config: &HookConfig, ctx: &Value) -> Option<BindingFields> {
     let name = ctx["binding"].as_str().unwrap_or_default();
     let kubernetes = config.kubernetes_bindings().iter().find(|b| b.binding_name() == name);
     let schedule = config.schedule_bindings().iter().find(|b| b.binding_name() == name);
-    let queue = match (ctx["type"].as_str(), kubernetes, schedule) {
-        (Some("Schedule"), _, Some(s)) | (_, None, Some(s)) => s.queue.clone(),
-        (_, Some(k), _) => k.queue.clone(),
+    match (ctx["type"].as_str(), kubernetes, schedule) {
+        (Some("Schedule"), _, Some(s)) | (_, None, Some(s)) => {
+            Some(BindingFields { queue: s.queue.clone(), allow_failure: s.allow_failure })
+        }
+        (_, Some(k), _) => Some(BindingFields { queue: k.queue.clone(), allow_failure: k.allow_failure }),
         _ => None,
-    };
-    queue.unwrap_or_else(|| MAIN.into())
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub fn attempt_text(label: &str, queue: &str, t: &Try) -> String {
     if let (Some(failure), Some(delay)) = (&a.failure, t.retry_in) {
         let _ = writeln!(out, "--- failed ({failure}): shell-operator retries in {}s ---", delay.as_secs());
     }
+    if let (Some(failure), true) = (&a.failure, t.failure_allowed) {
+        let _ = writeln!(out, "--- failed ({failure}): allowFailure, shell-operator drops the task ---");
+    }
     out
 }
 
@@ -66,6 +69,7 @@ pub fn attempt_json(t: &Try) -> Value {
         "metricsDiscarded": !a.succeeded() && a.run.metrics.as_ref().is_ok_and(|m| !m.operations.is_empty()),
         "failure": a.failure.as_ref().map(ToString::to_string),
         "retryInSeconds": t.retry_in.map(|d| d.as_secs()),
+        "failureAllowed": t.failure_allowed,
     })
 }
 

@@ -25,6 +25,8 @@ pub struct Try {
     pub attempt: Attempt,
     /// After a failure: shell-operator's delay before the next attempt (no jitter).
     pub retry_in: Option<Duration>,
+    /// The run failed, but its binding has `allowFailure`: dropped, never retried.
+    pub failure_allowed: bool,
 }
 
 /// How a hook is run: its path, configuration and extra environment.
@@ -37,7 +39,8 @@ pub struct HookRunner<'a> {
 }
 
 impl HookRunner<'_> {
-    /// Runs `planned` until it succeeds or `max_retries` retries failed too; every
+    /// Runs `planned` until it succeeds, fails with `allowFailure`, or `max_retries`
+    /// retries failed too; every
     /// attempt, the last one included, is returned in order. `failed_before` counts the
     /// task's earlier failed attempts: upstream's back-off goes on from there.
     pub fn execute(
@@ -48,14 +51,17 @@ impl HookRunner<'_> {
         failed_before: u32,
     ) -> Result<Vec<Try>, SessionError> {
         let renderer = Renderer::new(self.config)?;
+        let allowed = planned.contexts.first().is_some_and(|c| crate::queues::allows_failure(self.config, c));
         let mut tries = Vec::new();
         for retry in failed_before..=failed_before.saturating_add(max_retries) {
             let view = cluster.snapshot_for_run();
             let contexts = renderer.refresh(&planned.contexts, &view)?;
             let attempt = run_with(cluster, self.hook, contexts, self.env, self.capture)?;
             let failed = !attempt.succeeded();
-            tries.push(Try { attempt, retry_in: failed.then(|| retry_delay(retry)) });
-            if !failed {
+            let failure_allowed = failed && allowed;
+            let retry_in = (failed && !allowed).then(|| retry_delay(retry));
+            tries.push(Try { attempt, retry_in, failure_allowed });
+            if !failed || allowed {
                 break;
             }
         }

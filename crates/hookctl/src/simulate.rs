@@ -242,7 +242,7 @@ impl Simulation {
                 capture: self.capture_hook_output,
             };
             let tries = runner.execute(&mut self.cluster, &w.run, self.max_retries, w.failures)?;
-            let failed = tries.last().is_some_and(|t| !t.attempt.succeeded());
+            let failed = tries.last().is_some_and(|t| !t.attempt.succeeded() && !t.failure_allowed);
             let (hook, queue, failed_before) = (hook.name.clone(), w.run.queue.clone(), w.failures);
             w.failures += u32::try_from(tries.len()).unwrap_or(u32::MAX);
             report.runs.push(RunReport { hook, queue, failed_before, tries });

@@ -148,6 +148,9 @@ fn run_text(run: &RunReport, detail: Detail) -> String {
         if detail.metrics {
             a.recorded_metrics().iter().for_each(|m| out.push_str(&format!("      metric   {}\n", metric_text(m))));
         }
+        if let (Some(failure), true) = (&a.failure, t.failure_allowed) {
+            out.push_str(&format!("      FAILED   {failure}; allowFailure: shell-operator drops the task\n"));
+        }
         if let (Some(failure), Some(delay)) = (&a.failure, t.retry_in) {
             out.push_str(&format!("      FAILED   {failure}; shell-operator retries in {}s\n", delay.as_secs()));
         }

@@ -277,3 +277,24 @@ fn a_retry_gets_fresh_contexts_that_show_what_the_failed_attempt_applied() {
     assert_eq!(names(&contexts[0]), ["seed"]);
     assert_eq!(names(&contexts[1]), ["made", "seed"], "the retry's Synchronization is rebuilt from the cluster");
 }
+
+#[test]
+fn a_failed_run_of_an_allow_failure_binding_is_dropped_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = script(dir.path(), "hook", HOOK);
+    let m = write(dir.path(), "m.yaml", &cm("a").to_string());
+    let config = r#"{"configVersion":"v1","kubernetes":[{"name":"cms","apiVersion":"v1","kind":"ConfigMap","allowFailure":true}]}"#;
+    let out = hookctl()
+        .args(["run", "--hook", hook.to_str().unwrap(), "--manifests", &m, "--retries", "2"])
+        .env("CONFIG", config)
+        .env("OPS", "")
+        .env("EXIT", "3")
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    assert!(stdout.contains("allowFailure, shell-operator drops the task"), "{stdout}");
+    assert!(!stdout.contains("retry 1"), "never retried: {stdout}");
+}
