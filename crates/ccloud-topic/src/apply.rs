@@ -2,9 +2,10 @@
 //! changes are validated by the server (`validate_only`); nothing is changed.
 
 use crate::plan::Action;
-use hook_reconcile::Failure;
+use api_http::HttpError;
 use hook_reconcile::pool::run_bounded;
 use kafka_rest::{ConfigChange, KafkaRest};
+use reconcile::{Failure, Reason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -32,7 +33,7 @@ pub fn apply(kafka: &KafkaRest, actions: &[Action], dry_run: bool, concurrency: 
 
 fn apply_one(kafka: &KafkaRest, action: &Action, dry_run: bool) -> Result<Applied, Failure> {
     let subject = format!("topic {} on {}", action.topic(), kafka.cluster_id());
-    let fail = |e: &api_http::HttpError| Failure::from_http(subject.clone(), e);
+    let fail = |e: &HttpError| Failure::new(subject.clone(), reason(e, dry_run), e.to_string());
     let done = if dry_run { Applied::Validated } else { Applied::Done };
     match action {
         Action::Create { topic, partitions, replication_factor, config } => {
@@ -73,5 +74,19 @@ fn apply_one(kafka: &KafkaRest, action: &Action, dry_run: bool) -> Result<Applie
             Err(e) => Err(fail(&e)),
         },
         Action::Delete { topic } => kafka.delete_topic(topic).map(|()| Applied::Done).map_err(|e| fail(&e)),
+    }
+}
+
+/// What a failed request means for the topic. In a dry run the only writes are
+/// `validate_only` ones, so a refusal there is the server's validation saying no.
+pub fn reason(e: &HttpError, dry_run: bool) -> Reason {
+    if e.is_transient() {
+        return Reason::Transient;
+    }
+    match Reason::from_status(e.status()) {
+        Reason::Refused if dry_run => Reason::ValidationFailed,
+        // Not transient and no status (an unreadable answer): a retry will not help.
+        Reason::Transient => Reason::Refused,
+        other => other,
     }
 }

@@ -1,5 +1,7 @@
 use clap::Parser;
 use hook_cli::HookArgs;
+use hook_reconcile::binding::BindingSettings;
+use reconcile::settings::{Env, Tool, defs};
 
 /// shell-operator hook: Kafka topics from streaming-ops `destination=ccloud` ConfigMaps.
 #[derive(Parser)]
@@ -11,13 +13,24 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    let env = |k: &str| std::env::var(k).ok();
-    let namespace = hook_reconcile::own_namespace();
-    let binding = hook_reconcile::binding::BindingSettings::from_env(env, &namespace, "destination=ccloud");
-    let config = ccloud_topic::config::hook_config(&binding);
+    let env = Env::process(Tool::Topic);
+    let namespace = env.value(&defs::POD_NAMESPACE).unwrap_or_else(hook_reconcile::own_namespace);
+    // `--config` never fails on a bad setting: it prints the default binding, and the run
+    // reports the error and changes nothing (in particular, deletes nothing).
+    let binding = BindingSettings::ccloud(&env, &namespace);
+    let config = ccloud_topic::config::hook_config(&BindingSettings::ccloud_or_default(&env, &namespace));
     hook_cli::run_hook(&cli.hook, &config, |run| {
-        let settings = hook_reconcile::settings::Settings::from_env(env)?;
-        let options = ccloud_topic::Options::from_env(env, &namespace)?;
+        if let Err(e) = &binding {
+            return Ok(hook_cli::setting_error(e));
+        }
+        let settings = match hook_reconcile::settings::Settings::from_table(&env) {
+            Ok(s) => s,
+            Err(e) => return Ok(hook_cli::setting_error(&e)),
+        };
+        let options = match ccloud_topic::Options::from_table(&env, &namespace) {
+            Ok(o) => o,
+            Err(e) => return Ok(hook_cli::setting_error(&e)),
+        };
         Ok(ccloud_topic::run(run, &settings, &options)?)
     })
 }

@@ -4,23 +4,16 @@
 use crate::desired::DesiredTopic;
 use crate::observe::Observed;
 use crate::topic_config::TopicConfig;
+use reconcile::Reason;
 use std::collections::BTreeMap;
 
-/// Deletion and drift rules for one cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Drift rules for one cluster. Deletions are not decided here: the plan lists the
+/// tombstoned topics that exist ([`ClusterPlan::deletions`]), and the run puts every
+/// cluster's candidates through `reconcile::DeletionPolicy::admit` at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
-    pub allow_delete: bool,
-    pub max_deletions: usize,
-    /// Glob patterns (`*` anywhere) of topics that are never deleted.
-    pub protected: Vec<String>,
     /// Reset configs set on a topic but not declared (opt-in per cluster).
     pub reset_undeclared: bool,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self { allow_delete: false, max_deletions: 5, protected: Vec::new(), reset_undeclared: false }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +51,14 @@ impl Action {
     }
 }
 
-/// A declaration the planner will not carry out (a permanent, per-topic error).
+/// A declaration (or part of one) the planner will not carry out: a permanent,
+/// per-topic error. The rest of the topic's declaration is still applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub topic: String,
+    /// `Invalid` (config names the cluster does not know) or `Refused` (a change Kafka
+    /// REST cannot make, a protected topic).
+    pub kind: Reason,
     pub reason: String,
 }
 
@@ -80,48 +77,37 @@ pub struct ClusterPlan {
     pub drift: Vec<Drift>,
     /// Declared topics that already match.
     pub in_sync: Vec<String>,
+    /// Tombstoned topics that exist and are not internal: deletion candidates.
+    pub deletions: Vec<String>,
 }
 
-fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((pre, rest)) => {
-            name.starts_with(pre) && (0..=name.len() - pre.len()).any(|i| glob(rest, &name[pre.len() + i..]))
-        }
-    }
-}
-
-/// Why a topic may not be deleted, if it may not.
-pub fn protected(policy: &Policy, topic: &str, internal: bool) -> Option<String> {
-    if internal || topic.starts_with('_') {
-        return Some("internal and _-prefixed topics are always protected".into());
-    }
-    policy.protected.iter().find(|p| glob(p, topic)).map(|p| format!("matches protected pattern {p:?}"))
+/// Internal and `_`-prefixed topics (`_confluent-*`, `__consumer_offsets`) are never
+/// deleted, whatever the switches say.
+pub fn always_protected(topic: &str, internal: bool) -> bool {
+    internal || topic.starts_with('_')
 }
 
 pub fn plan(desired: &BTreeMap<String, DesiredTopic>, observed: &Observed, policy: &Policy) -> ClusterPlan {
     let mut out = ClusterPlan::default();
-    let mut deletions = Vec::new();
     for (name, want) in desired {
         let live = observed.topics.get(name);
+        let refuse = |out: &mut ClusterPlan, kind, reason: String| {
+            out.refusals.push(Refusal { topic: name.clone(), kind, reason });
+        };
         if want.tombstone {
             match live {
                 None => out.in_sync.push(name.clone()),
-                Some(t) => match (policy.allow_delete, protected(policy, name, t.internal)) {
-                    (false, _) => out.refusals.push(Refusal {
-                        topic: name.clone(),
-                        reason: "deletion requested but not allowed (set ALLOW_DELETE=true)".into(),
-                    }),
-                    (true, Some(why)) => {
-                        out.refusals.push(Refusal { topic: name.clone(), reason: format!("not deleted: {why}") })
-                    }
-                    (true, None) => deletions.push(name.clone()),
-                },
+                Some(t) if always_protected(name, t.internal) => refuse(
+                    &mut out,
+                    Reason::Refused,
+                    "not deleted: internal and _-prefixed topics are always protected".into(),
+                ),
+                Some(_) => out.deletions.push(name.clone()),
             }
             continue;
         }
         if let Some(reason) = config_problem(want, observed) {
-            out.refusals.push(Refusal { topic: name.clone(), reason });
+            refuse(&mut out, Reason::Invalid, reason);
             continue;
         }
         let Some(live) = live else {
@@ -133,24 +119,30 @@ pub fn plan(desired: &BTreeMap<String, DesiredTopic>, observed: &Observed, polic
             });
             continue;
         };
+        // A refused part (replication factor, fewer partitions) is reported and left as it
+        // is; the rest of the declaration (configs, more partitions) is still applied.
+        let mut refused = false;
         if let Some(rf) = want.replication_factor.filter(|rf| *rf != live.replication_factor) {
             let reason = format!(
-                "replication factor {} → {rf}: cannot be changed through Kafka REST; the topic is left as it is",
+                "replication factor {} → {rf}: cannot be changed through Kafka REST; left as it is",
                 live.replication_factor
             );
-            out.refusals.push(Refusal { topic: name.clone(), reason });
-            continue;
-        }
-        if let Some(p) = want.partitions.filter(|p| *p < live.partitions) {
-            let reason =
-                format!("partitions {} → {p}: partitions cannot decrease; the topic is left as it is", live.partitions);
-            out.refusals.push(Refusal { topic: name.clone(), reason });
-            continue;
+            refuse(&mut out, Reason::Refused, reason);
+            refused = true;
         }
         let mut changed = false;
-        if let Some(p) = want.partitions.filter(|p| *p > live.partitions) {
-            out.actions.push(Action::IncreasePartitions { topic: name.clone(), from: live.partitions, to: p });
-            changed = true;
+        match want.partitions {
+            Some(p) if p < live.partitions => {
+                let reason =
+                    format!("partitions {} → {p}: partitions cannot decrease; left as they are", live.partitions);
+                refuse(&mut out, Reason::Refused, reason);
+                refused = true;
+            }
+            Some(p) if p > live.partitions => {
+                out.actions.push(Action::IncreasePartitions { topic: name.clone(), from: live.partitions, to: p });
+                changed = true;
+            }
+            _ => {}
         }
         let set: BTreeMap<String, (String, String)> = want
             .config
@@ -171,19 +163,9 @@ pub fn plan(desired: &BTreeMap<String, DesiredTopic>, observed: &Observed, polic
             out.actions.push(Action::AlterConfigs { topic: name.clone(), set, reset });
             changed = true;
         }
-        if !changed {
+        if !changed && !refused {
             out.in_sync.push(name.clone());
         }
-    }
-    if deletions.len() > policy.max_deletions {
-        let reason = format!(
-            "{} deletions requested, more than the limit of {} per run (MAX_DELETIONS_PER_RUN): none deleted",
-            deletions.len(),
-            policy.max_deletions
-        );
-        out.refusals.extend(deletions.into_iter().map(|topic| Refusal { topic, reason: reason.clone() }));
-    } else {
-        out.actions.extend(deletions.into_iter().map(|topic| Action::Delete { topic }));
     }
     out
 }

@@ -36,6 +36,13 @@ pub fn contexts(manifests: &[Value]) -> Vec<Value> {
     renderer.startup(manifests).unwrap()
 }
 
+/// The contexts of a tick of the resync schedule (the tool's own queue).
+pub fn tick_contexts(manifests: &[Value]) -> Vec<Value> {
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let renderer = hookctl::render::Renderer::new(&config).unwrap();
+    renderer.schedule("resync", manifests).unwrap()
+}
+
 pub struct Run {
     pub exit: i32,
     pub operations: Vec<Value>,
@@ -43,9 +50,19 @@ pub struct Run {
     pub patch_text: String,
 }
 
-/// One hook run exactly as shell-operator makes it.
+/// One hook run exactly as shell-operator makes it: the start-up Synchronization.
 pub fn run_hook(manifests: &[Value], env: &[(String, String)]) -> Run {
-    let result = hookctl::runner::run_once(&bin(), &contexts(manifests), env).unwrap();
+    run_with(&contexts(manifests), env)
+}
+
+/// One run on a tick of the resync schedule: where a transient failure exits 1 (the
+/// start-up Synchronization holds shell-operator's main queue and exits 0).
+pub fn run_tick(manifests: &[Value], env: &[(String, String)]) -> Run {
+    run_with(&tick_contexts(manifests), env)
+}
+
+fn run_with(contexts: &[Value], env: &[(String, String)]) -> Run {
+    let result = hookctl::runner::run_once(&bin(), contexts, env).unwrap();
     Run {
         exit: result.exit_code,
         operations: result.operations.expect("valid object operations"),

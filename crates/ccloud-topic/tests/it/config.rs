@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! `ccloud-topic --config` prints a valid v1 config and nothing else.
 
 use serde_json::Value;

@@ -1,11 +1,9 @@
 //! The fault matrix: every kind of failure, injected by the emulator before and after each kind
-//! of write `ccloud-topic` makes (create, configs:alter, partition increase). The hook is then run
-//! again the way shell-operator does (again on a non-zero exit, and on the next schedule tick),
+//! of write `ccloud-topic` makes (create, configs:alter, partition increase). The hook is run on
+//! resync ticks the way shell-operator does (again on a non-zero exit, and on the next tick),
 //! and the run must converge within 3 runs, each inside its deadline, with no write after that.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -53,7 +51,7 @@ fn matrix(action: Value, times: u32) {
             loop {
                 runs += 1;
                 let started = Instant::now();
-                let run = run_hook(std::slice::from_ref(&cm), &env);
+                let run = run_tick(std::slice::from_ref(&cm), &env);
                 // The hook bounds itself; a second of slack covers process start and exit.
                 assert!(
                     started.elapsed() < DEADLINE + Duration::from_secs(1),
@@ -68,7 +66,7 @@ fn matrix(action: Value, times: u32) {
             }
             assert!(converged(u), "{case}: the declared state does not hold after {runs} runs");
             requests(u);
-            let again = run_hook(&[cm], &env);
+            let again = run_tick(&[cm], &env);
             assert_eq!(again.exit, 0, "{case}");
             assert_eq!(requests(u).1, 0, "{case}: the run after convergence wrote");
             assert!(test_support::emulator::first_fault_hits(u) > 0, "{case}: never struck");

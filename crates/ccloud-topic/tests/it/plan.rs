@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! The pure planner, without a network.
 
 use ccloud_topic::desired::DesiredTopic;
@@ -90,7 +89,7 @@ fn creates_alters_grows_and_leaves_the_rest() {
     assert_eq!(p.actions.len(), 3);
     assert!(p.actions.contains(&Action::IncreasePartitions { topic: "b".into(), from: 3, to: 6 }));
     assert_eq!(p.drift.len(), 1, "segment.ms on c is set but not declared");
-    let with_reset = plan(&desired, &observed, &Policy { reset_undeclared: true, ..Policy::default() });
+    let with_reset = plan(&desired, &observed, &Policy { reset_undeclared: true });
     assert!(
         with_reset.actions.iter().any(
             |a| matches!(a, Action::AlterConfigs { topic, reset, .. } if topic == "c" && reset == &["segment.ms"])
@@ -143,7 +142,7 @@ proptest! {
             let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             (name.clone(), want(partitions, &config))
         }).collect();
-        let policy = Policy { reset_undeclared: reset, ..Policy::default() };
+        let policy = Policy { reset_undeclared: reset };
         let first = plan(&desired, &observed, &policy);
         prop_assert!(first.refusals.is_empty());
         let after = simulate(observed, &first.actions);
@@ -154,5 +153,76 @@ proptest! {
         }
         let again = plan(&desired, &after, &policy);
         prop_assert!(again.actions.is_empty(), "{:?}", again.actions);
+    }
+}
+
+/// One ConfigMap of a generated edit: broken, or declaring topics (`true`: a tombstone).
+#[derive(Debug, Clone)]
+enum Spec {
+    Broken,
+    Declares(BTreeMap<String, bool>),
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    prop_oneof![
+        1 => Just(Spec::Broken),
+        4 => proptest::collection::btree_map("[a-f]", any::<bool>(), 0..4).prop_map(Spec::Declares),
+    ]
+}
+
+fn views(specs: &[Spec]) -> Vec<ccloud_spec::ConfigMapView> {
+    specs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let mut cm = match s {
+                Spec::Broken => crate::common::configmap(&format!("cm-{i}"), serde_json::json!([])),
+                Spec::Declares(topics) => {
+                    let list: Vec<serde_json::Value> =
+                        topics.iter().map(|(t, tomb)| serde_json::json!({"name": t, "delete": tomb})).collect();
+                    crate::common::configmap(&format!("cm-{i}"), serde_json::json!(list))
+                }
+            };
+            if matches!(s, Spec::Broken) {
+                cm["data"]["environments"] = serde_json::json!("[{\"name\": \"e\", \"kafka\": [{\"name\": \"c\"}]}]");
+            }
+            ccloud_spec::ConfigMapView::from_item(None, Some(&cm.to_string()))
+        })
+        .collect()
+}
+
+proptest! {
+    /// Over sequences of spec edits, valid and invalid: a topic some valid ConfigMap
+    /// declares (not as a tombstone) is never deleted, and nothing is deleted while any
+    /// ConfigMap is broken (it may declare anything).
+    #[test]
+    fn nothing_declared_is_deleted(
+        live in proptest::collection::btree_set("[a-f]", 0..6),
+        edits in proptest::collection::vec(proptest::collection::vec(spec(), 0..4), 1..5),
+    ) {
+        let policy = reconcile::DeletionPolicy { allowed: reconcile::Kind::ALL.into_iter().collect(), budget: 100, protected: Vec::new() };
+        let mut observed = cluster(&[]);
+        for t in &live {
+            observed.topics.insert(t.clone(), ObservedTopic { partitions: 1, replication_factor: 3, internal: false, configs: BTreeMap::new() });
+        }
+        for specs in edits {
+            let desired = ccloud_topic::desired::desired(&views(&specs));
+            let inventory = ccloud_topic::inventory(&desired);
+            let mut runs: Vec<ccloud_topic::report::ClusterRun> = desired
+                .clusters
+                .iter()
+                .map(|(c, topics)| ccloud_topic::report::ClusterRun { cluster: c.clone(), plan: plan(topics, &observed, &Policy::default()), ..Default::default() })
+                .collect();
+            ccloud_topic::admit_deletions(&mut runs, &inventory, &policy);
+            let broken = specs.iter().any(|s| matches!(s, Spec::Broken));
+            for action in runs.iter().flat_map(|r| &r.plan.actions) {
+                if let Action::Delete { topic } = action {
+                    prop_assert!(!broken, "{topic} deleted while a ConfigMap is broken: {specs:?}");
+                    let declared = specs.iter().any(|s| matches!(s, Spec::Declares(m) if m.get(topic) == Some(&false)));
+                    prop_assert!(!declared, "{topic} is declared: {specs:?}");
+                    observed.topics.remove(topic);
+                }
+            }
+        }
     }
 }

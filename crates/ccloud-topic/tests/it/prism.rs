@@ -1,10 +1,8 @@
-#![allow(clippy::unwrap_used)]
 //! Every request ccloud-topic makes passes Stoplight Prism (`--errors`): Kafka REST v3
 //! through a proxy for the Confluent Cloud spec, and the control-plane lookups (the same
 //! `CloudApi` calls the tool makes) through proxies for the org and cmk specs.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use test_support::prism;
