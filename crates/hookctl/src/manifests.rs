@@ -14,7 +14,7 @@ pub enum ManifestError {
 }
 
 /// Kinds that live outside namespaces; everything else gets the default namespace.
-const CLUSTER_SCOPED: &[&str] = &[
+pub const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
     "Node",
     "PersistentVolume",

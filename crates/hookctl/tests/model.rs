@@ -298,3 +298,49 @@ fn a_failed_run_of_an_allow_failure_binding_is_dropped_not_retried() {
     assert!(stdout.contains("allowFailure, shell-operator drops the task"), "{stdout}");
     assert!(!stdout.contains("retry 1"), "never retried: {stdout}");
 }
+
+const GROUPED_WITH_TICK: &str = r#"{"configVersion":"v1",
+  "kubernetes":[{"name":"cms","apiVersion":"v1","kind":"ConfigMap","group":"g","queue":"q"}],
+  "schedule":[{"name":"tick","crontab":"*/5 * * * *","group":"g","queue":"q"}]}"#;
+
+#[test]
+fn simulate_edits_deletes_and_ticks_combine_per_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = dir.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    script(&hooks, "hook", HOOK);
+    let timeline = r#"
+hooks: hooks
+env: {OPS: ""}
+steps:
+  - startup
+  - apply: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {k: one}}, {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}]
+  - edit: {kind: ConfigMap, name: a, replace: {one: two}}
+  - edit: {kind: ConfigMap, name: a, replace: {absent: x}}
+  - delete: [{kind: ConfigMap, name: b}]
+  - schedule: tick
+"#;
+    let path = write(dir.path(), "timeline.yaml", timeline);
+    let out = hookctl()
+        .args(["simulate", &path, "--json", "--env", &format!("CONFIG={GROUPED_WITH_TICK}")])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let runs = |step: usize| -> Vec<(String, Value)> {
+        doc["steps"][step]["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["queue"].as_str().unwrap().to_owned(), r["attempts"][0]["contexts"].clone()))
+            .collect()
+    };
+    assert_eq!(runs(0), [("main".to_owned(), json!(["Group g (via cms)"]))], "Synchronization runs in main");
+    assert_eq!(runs(1), [("q".to_owned(), json!(["Group g (via cms)"]))], "two Added events, one compacted run");
+    assert_eq!(runs(2).len(), 1, "the edit changed a: Modified");
+    assert_eq!(runs(3), [], "an edit that changes nothing is no event");
+    assert_eq!(runs(4).len(), 1, "Deleted");
+    assert_eq!(runs(5), [("q".to_owned(), json!(["Group g (via tick)"]))]);
+}

@@ -274,7 +274,7 @@ exit "${EXIT:-0}"
     }
 
     fn cm(name: &str) -> Value {
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {}})
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}, "data": {}})
     }
 
     fn create(name: &str) -> String {
@@ -291,9 +291,12 @@ exit "${EXIT:-0}"
         assert!(r.stderr.contains("dry_run=true"), "{}", r.stderr);
         assert_eq!(r.metrics.len(), 1);
         assert!(t.get("ConfigMap", "b").is_some());
-        assert_eq!(t.get("ConfigMap", "a").expect("a")["metadata"]["namespace"], "default");
+        let mut bare = cm("bare");
+        bare["metadata"]["namespace"] = Value::Null;
+        t.apply(bare);
+        assert_eq!(t.get("ConfigMap", "bare").expect("bare")["metadata"]["namespace"], "default");
         t.delete("ConfigMap", "a");
-        assert_eq!(t.objects().len(), 1);
+        assert_eq!(t.objects().len(), 2, "b and bare");
     }
 
     #[test]

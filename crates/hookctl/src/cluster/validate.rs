@@ -43,10 +43,15 @@ pub fn check_object(object: &Value) -> Result<(), String> {
 
 /// A create: the object's own checks, and no `resourceVersion` (the API server refuses
 /// a create that carries one, which is also why CreateOrUpdate with one fails:
-/// flant/shell-operator#346).
+/// flant/shell-operator#346). A namespaced kind without a namespace goes to the
+/// cluster-wide path, where the API server has no such resource to create.
 pub fn check_create(object: &Value) -> Result<(), String> {
     if !object["metadata"]["resourceVersion"].is_null() {
         return Err(invalid(object, "metadata.resourceVersion: Invalid value: must be empty on create"));
+    }
+    let kind = text(&object["kind"]);
+    if text(&object["metadata"]["namespace"]).is_empty() && !crate::manifests::CLUSTER_SCOPED.contains(&kind) {
+        return Err(format!("the server could not find the requested resource ({kind} without a namespace)"));
     }
     check_object(object)
 }
@@ -99,6 +104,10 @@ mod tests {
         let mut versioned = cm("v");
         versioned["metadata"]["resourceVersion"] = json!("12");
         assert!(check_create(&versioned).is_err());
+        let mut nowhere = cm("n");
+        nowhere["metadata"]["namespace"] = Value::Null;
+        assert!(check_create(&nowhere).unwrap_err().contains("without a namespace"));
+        assert!(check_create(&json!({"kind": "Namespace", "metadata": {"name": "ns"}})).is_ok());
     }
 
     #[test]
