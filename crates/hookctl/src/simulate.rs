@@ -132,6 +132,9 @@ impl Simulation {
             Action::Refuse(rule) => self.cluster.refuse(rule.clone()),
             Action::Exec(command) => self.exec(command)?,
         }
+        // The action's own events join their queues first: a failed run waiting at the head
+        // of one takes them along when it is retried, as upstream combines at every run.
+        self.deliver_events()?;
         self.process(&mut report)?;
         let mut rounds = 0;
         while self.deliver_events()? {

@@ -344,3 +344,35 @@ steps:
     assert_eq!(runs(4).len(), 1, "Deleted");
     assert_eq!(runs(5), [("q".to_owned(), json!(["Group g (via tick)"]))]);
 }
+
+#[test]
+fn simulate_combines_new_events_into_the_failed_run_waiting_in_their_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = dir.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    script(&hooks, "hook", HOOK);
+    let timeline = r#"
+hooks: hooks
+env: {OPS: "", EXIT: "1"}
+maxRetries: 0
+steps:
+  - startup
+  - apply: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]
+"#;
+    let path = write(dir.path(), "timeline.yaml", timeline);
+    let config =
+        r#"{"configVersion":"v1","kubernetes":[{"name":"cms","apiVersion":"v1","kind":"ConfigMap","group":"g"}]}"#;
+    let out = hookctl()
+        .args(["simulate", &path, "--json", "--env", &format!("CONFIG={config}")])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let runs = doc["steps"][1]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "the Added event joined the waiting Group run: {runs:#?}");
+    assert_eq!(runs[0]["failedBefore"], 1);
+    assert_eq!(runs[0]["attempts"][0]["contexts"], json!(["Group g (via cms)"]), "compacted to one context");
+    assert_eq!(runs[0]["attempts"][0]["retryInSeconds"], 6, "the second failure of the task");
+}
