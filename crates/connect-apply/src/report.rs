@@ -78,8 +78,8 @@ fn detail(action: &Action, want: Option<&Want>, applied: Applied) -> String {
         Applied::Planned => "planned (dry run)",
     };
     match (action, want) {
-        (Action::Put { .. }, Some(w)) => format!("{} ({outcome})", redacted(&w.config, &w.sensitive)),
-        (Action::Delete { why, .. }, _) => format!("{why} ({outcome})"),
-        _ => format!("({outcome})"),
+        (Action::Put { .. }, Some(w)) => format!("{}: {outcome}", redacted(&w.config, &w.sensitive)),
+        (Action::Delete { why, .. }, _) => format!("{why}: {outcome}"),
+        _ => outcome.to_owned(),
     }
 }
