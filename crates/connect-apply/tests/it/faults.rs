@@ -5,9 +5,7 @@
 //! its patches applied between runs, and must converge within 3 runs, each inside its deadline,
 //! with no write after that.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};

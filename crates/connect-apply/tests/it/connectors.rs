@@ -2,9 +2,7 @@
 //! connect-apply end to end: the emulator (self-managed worker and managed Connect),
 //! and a pretend cluster that applies the hook's object operations between runs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 

@@ -6,9 +6,7 @@
 //! patches between runs), with `ALLOW_DELETE=connector` as the deployment base sets it, so
 //! that what keeps a connector is the freeze, not a switch.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hookctl::cluster::Objects;
 use serde_json::{Value, json};
 
