@@ -1,7 +1,9 @@
-//! The hook's bindings: the spec ConfigMaps, and the Secrets this hook manages
-//! (metadata only: Secret data never enters a binding context).
+//! The hook's bindings: the spec ConfigMaps; the Secrets and ConfigMaps this hook
+//! writes (metadata only for Secrets: Secret data never enters a binding context), so
+//! that a run writes only what changed; and the record of what each source declared.
 
 use hook_reconcile::binding::{BindingSettings, grouped_config};
+use hook_reconcile::record::record_binding;
 use shell_hook::config::WatchEvent;
 use shell_hook::{HookConfig, KubernetesBinding, LabelSelector};
 
@@ -9,8 +11,12 @@ pub use hook_reconcile::binding::SPECS_BINDING;
 
 pub const TOOL: &str = "ccloud-api-key";
 pub const SECRETS_BINDING: &str = "secrets";
+pub const CONFIGMAPS_BINDING: &str = "configmaps";
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const SECRETS_JQ_FILTER: &str = "{name: .metadata.name, namespace: .metadata.namespace, labels: .metadata.labels, annotations: .metadata.annotations}";
+/// The connection ConfigMaps hold no secret, so their data is compared directly.
+pub const CONFIGMAPS_JQ_FILTER: &str =
+    "{name: .metadata.name, namespace: .metadata.namespace, labels: .metadata.labels, data: .data}";
 
 pub fn hook_config(s: &BindingSettings) -> HookConfig {
     let mut secrets = KubernetesBinding::new(SECRETS_BINDING, "v1", "Secret");
@@ -21,5 +27,12 @@ pub fn hook_config(s: &BindingSettings) -> HookConfig {
     // A managed Secret that disappears gets a new key right away; our own writes do not re-run the hook.
     secrets.execute_hook_on_event = Some(vec![WatchEvent::Deleted]);
     secrets.execute_hook_on_synchronization = Some(false);
-    grouped_config(s, TOOL, vec![secrets])
+    let mut configmaps = KubernetesBinding::new(CONFIGMAPS_BINDING, "v1", "ConfigMap");
+    configmaps.label_selector = Some(LabelSelector::labels([(MANAGED_BY, TOOL)]));
+    configmaps.namespace = Some(s.namespace_selector());
+    configmaps.jq_filter = Some(CONFIGMAPS_JQ_FILTER.into());
+    configmaps.keep_full_objects_in_memory = Some(false);
+    configmaps.execute_hook_on_event = Some(vec![WatchEvent::Deleted]);
+    configmaps.execute_hook_on_synchronization = Some(false);
+    grouped_config(s, TOOL, vec![secrets, configmaps, record_binding(TOOL, &s.own_namespace, TOOL)])
 }

@@ -18,7 +18,8 @@ fn main() {
     let config = ccloud_api_key::config::hook_config(&binding);
     hook_cli::run_hook(&cli.hook, &config, |run| {
         let settings = hook_reconcile::settings::Settings::from_env(env)?;
-        let options = ccloud_api_key::Options::from_env(env, &namespace)?;
+        let settings_env = reconcile::settings::Env::process(reconcile::settings::Tool::ApiKey);
+        let options = ccloud_api_key::Options::from_env(&settings_env, &namespace)?;
         Ok(ccloud_api_key::run(run, &settings, &options)?)
     })
 }

@@ -13,13 +13,15 @@ pub const RESOURCE_ID: &str = "ccops.io/resource-id";
 pub const PREVIOUS_KEY_ID: &str = "ccops.io/previous-key-id";
 pub const ROTATED_AT: &str = "ccops.io/rotated-at";
 
-/// A managed Secret as the snapshot shows it (metadata only).
+/// A managed Secret (metadata only) or ConfigMap as the snapshot shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ManagedSecret {
     pub namespace: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
+    /// ConfigMaps only: Secret data never enters a binding context.
+    pub data: BTreeMap<String, String>,
 }
 
 impl ManagedSecret {
@@ -34,6 +36,7 @@ impl ManagedSecret {
             name: v["name"].as_str()?.to_owned(),
             labels: strings(&v["labels"]),
             annotations: strings(&v["annotations"]),
+            data: strings(&v["data"]),
         })
     }
 
@@ -63,6 +66,18 @@ impl Delivery {
             None => format!("cc.schema-registry-basic-auth-user-info.{}.{}", self.service_account, self.environment),
         });
         names
+    }
+
+    /// The API server's rules for the Secrets this key would be written to, checked
+    /// before the key is minted: a rejected Secret would lose the secret.
+    pub fn check_names(&self) -> Result<(), String> {
+        for name in self.secret_names() {
+            reconcile::names::check_object_name(&name)?;
+        }
+        for value in [&self.service_account_id, &self.resource_id] {
+            reconcile::names::check_label_value(value)?;
+        }
+        Ok(())
     }
 
     /// The Secrets for a freshly minted key (the only place the secret value goes).
@@ -104,19 +119,6 @@ impl Delivery {
             })
             .collect()
     }
-}
-
-/// A Secret or ConfigMap of connection details (no credentials), as the original wrote them.
-pub fn plain_object(kind: &str, namespace: &str, name: &str, key: &str, value: &str, labels: Value) -> ObjectOperation {
-    let mut labels = labels;
-    labels[MANAGED_BY] = json!(TOOL);
-    labels["app.kubernetes.io/part-of"] = json!("ccops");
-    let data_field = if kind == "Secret" { "stringData" } else { "data" };
-    let mut object = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace, "labels": labels}, data_field: {key: value}});
-    if kind == "Secret" {
-        object["type"] = json!("Opaque");
-    }
-    ObjectOperation::create_or_update(object)
 }
 
 #[cfg(test)]

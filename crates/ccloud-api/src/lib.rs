@@ -149,6 +149,16 @@ impl CloudApi {
         Ok(self.list(&path)?.iter().filter_map(key_from_json).collect())
     }
 
+    /// One key by id; `None` when it does not exist. Unlike the list, which lags a
+    /// freshly minted key, this answers for a key that was just made.
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKey>, HttpError> {
+        match self.client.get(&format!("/iam/v2/api-keys/{}", encode_component(id))) {
+            Ok(r) => Ok(key_from_json(&r.body)),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Mints a key. Only a 429 is retried (it guarantees nothing was created): after a
     /// timeout, a dropped connection or a 5xx the key may exist, and a blind retry would
     /// mint a second one. The caller looks the pair's keys up ([`CloudApi::api_keys`] by

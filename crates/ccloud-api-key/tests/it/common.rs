@@ -1,12 +1,11 @@
-//! A tiny cluster: manifests that the hook's object operations are applied to between
-//! runs, as shell-operator would, plus an in-process emulator.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! The pretend cluster ([`HookTest`]: shell-operator's runs, informer, API-server
+//! validation) with the ccloud-api-key environment, plus emulator helpers.
+#![allow(dead_code)]
 
 use serde_json::{Value, json};
 use std::path::PathBuf;
-
-#[allow(unused_imports)] // each test binary uses a different part of this module
 pub use test_support::emulator::{CLOUD, KAFKA, example as emulator};
+pub use test_support::hook_test::{HandRun, HookRunResult, HookTest};
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key"))
@@ -16,49 +15,57 @@ pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     test_support::emulator::hook_env(url, extra)
 }
 
-/// The objects in the pretend cluster (shell-operator applies the patch file between runs).
-#[derive(Default, Clone)]
+/// A pretend cluster whose runs take their environment per run.
 pub struct Cluster {
-    pub objects: Vec<Value>,
-}
-
-pub struct Run {
-    pub exit: i32,
-    pub operations: Vec<Value>,
-    pub metrics: Vec<Value>,
-    pub patch_text: String,
+    pub t: HookTest,
 }
 
 impl Cluster {
     pub fn with(objects: Vec<Value>) -> Self {
-        Self { objects }
+        Self { t: HookTest::new(bin()).manifests(objects) }
+    }
+
+    pub fn lagging(objects: Vec<Value>, runs: usize) -> Self {
+        Self { t: HookTest::new(bin()).informer_lag(runs).manifests(objects) }
     }
 
     pub fn get(&self, kind: &str, name: &str) -> Option<&Value> {
-        self.objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        self.t.get(kind, name)
+    }
+
+    pub fn objects(&self) -> &[Value] {
+        self.t.objects()
+    }
+
+    pub fn objects_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.t.cluster_mut().truth_mut().0
     }
 
     pub fn remove(&mut self, kind: &str, name: &str) {
-        self.objects.retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
+        self.t.delete(kind, name);
     }
 
-    pub fn apply(&mut self, operations: &[Value]) {
-        let mut objects = hookctl::cluster::Objects(std::mem::take(&mut self.objects));
-        objects.apply(operations).unwrap();
-        self.objects = objects.0;
+    pub fn put(&mut self, object: Value) {
+        self.t.apply(object);
     }
 
-    /// One hook run as shell-operator makes it (start-up contexts for the current objects).
-    pub fn run(&mut self, env: &[(String, String)]) -> Run {
-        let mut objects = hookctl::cluster::Objects(std::mem::take(&mut self.objects));
-        let r = objects.run_hook(&bin(), env).unwrap();
-        self.objects = objects.0;
-        Run {
-            exit: r.exit_code,
-            operations: r.operations.expect("valid operations"),
-            metrics: r.metrics.expect("valid metrics").operations,
-            patch_text: r.patch_text,
+    fn set_env(&mut self, env: &[(String, String)]) {
+        for (k, _) in self.t.env_pairs().to_vec() {
+            self.t.unset_env(&k);
         }
+        self.t = std::mem::replace(&mut self.t, HookTest::new(bin())).envs(env);
+    }
+
+    /// One hook run as shell-operator makes it.
+    pub fn run(&mut self, env: &[(String, String)]) -> HookRunResult {
+        self.set_env(env);
+        self.t.run()
+    }
+
+    /// `ccloud-api-key --binding-context FILE ARGS` on the current snapshot.
+    pub fn hand_run(&mut self, env: &[(String, String)], args: &[&str]) -> HandRun {
+        self.set_env(env);
+        self.t.hand_run(args)
     }
 }
 
@@ -71,18 +78,22 @@ pub fn http(url: &str, method: &str, path: &str, auth: Option<(&str, &str)>, bod
     test_support::http::call(url, method, path, auth, body)
 }
 
-/// Every API key (id, owner, resource, description).
+/// Every API key made by a ccops deployment (id, owner, resource, description).
 pub fn keys(url: &str) -> Vec<(String, String, String, String)> {
-    let (_, body) = http(url, "GET", "/iam/v2/api-keys?page_size=100", Some(CLOUD), None);
-    body["data"]
-        .as_array()
+    all_keys(url).into_iter().filter(|k| k.3.starts_with("ccops")).collect()
+}
+
+/// Every key as the emulator holds it (the API's list lags a new key by seconds).
+pub fn all_keys(url: &str) -> Vec<(String, String, String, String)> {
+    let (_, state) = http(url, "GET", "/_emulator/state", None, None);
+    state["api_keys"]
+        .as_object()
         .unwrap()
-        .iter()
+        .values()
         .map(|k| {
             let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-            (s(&k["id"]), s(&k["spec"]["owner"]["id"]), s(&k["spec"]["resource"]["id"]), s(&k["spec"]["description"]))
+            (s(&k["id"]), s(&k["owner"]), s(&k["resource"]), s(&k["description"]))
         })
-        .filter(|k| k.3.starts_with("ccops"))
         .collect()
 }
 
@@ -100,7 +111,7 @@ pub fn writes_since_clear(url: &str) -> u64 {
 /// The secret values the emulator issued, read from the Secrets in the cluster.
 pub fn issued_secrets(cluster: &Cluster) -> Vec<String> {
     cluster
-        .objects
+        .objects()
         .iter()
         .filter(|o| o["kind"] == "Secret")
         .filter_map(|o| o["stringData"]["ccloud-api-key"].as_str())
@@ -108,5 +119,16 @@ pub fn issued_secrets(cluster: &Cluster) -> Vec<String> {
         .collect()
 }
 
-#[allow(unused_imports)]
+/// The key id a delivered Secret names.
+pub fn key_id(cluster: &Cluster, secret: &str) -> Option<String> {
+    cluster.get("Secret", secret)?["metadata"]["labels"]["ccops.io/key-id"].as_str().map(str::to_owned)
+}
+
 pub use test_support::streaming_ops_dev;
+
+/// New keys authenticate and are listed at once (the emulator's defaults are 5 s and
+/// 2 s later), for tests whose runs follow each other faster than that, or fake the
+/// clock by ageing keys.
+pub fn instant_keys(url: &str) {
+    http(url, "PUT", "/_emulator/behaviour", None, Some(json!({"key_activation_ms": 0, "key_listing_lag_ms": 0})));
+}

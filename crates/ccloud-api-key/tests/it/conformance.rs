@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! `--config` is valid, and every API call the hook makes passes Stoplight Prism
 //! (`--errors`) against the IAM, API keys, org, cmk and Kafka REST specs. The hook
 //! reaches all control-plane APIs through one endpoint and Prism serves one spec per
@@ -42,6 +41,14 @@ fn every_call_conforms() {
     let Some(bin) = prism::prism_bin() else { return };
     let dir = tempfile::tempdir().unwrap();
     let emu = emulator();
+    // The key is listed right after its create (the emulator's list lags it by 2 s).
+    test_support::http::call(
+        &emu.url,
+        "PUT",
+        "/_emulator/behaviour",
+        None,
+        Some(serde_json::json!({"key_listing_lag_ms": 0})),
+    );
     let proxy = |spec: &str, overlays: &[&str]| {
         prism::prepared_spec(dir.path(), spec, overlays).map(|s| prism::start(&bin, &s, &emu.url, dir.path()))
     };
@@ -65,6 +72,8 @@ fn every_call_conforms() {
     let (key, _secret) = k
         .create_api_key(&sa.id, Some(("lkc-orders1", "env-sodev1")), "ccops ccloud-api-key instance=test")
         .unwrap_or_else(|e| panic!("{e}\n{}", logs()));
+    assert_eq!(k.api_key(&key.id).unwrap().map(|x| x.id), Some(key.id.clone()), "found by id at once");
+    assert_eq!(k.api_key("NOSUCHKEY").unwrap(), None);
     assert!(k.api_keys(None, None).unwrap().iter().any(|x| x.id == key.id));
     assert!(k.api_keys(Some(&sa.id), Some("lkc-orders1")).unwrap().iter().any(|x| x.id == key.id));
     k.delete_api_key(&key.id).unwrap();

@@ -1,12 +1,10 @@
-#![allow(clippy::unwrap_used)]
 //! The fault matrix: every kind of failure, injected by the emulator before and after each kind
 //! of write `ccloud-api-key` makes (service account, API key, ACL batch), including right after a
 //! key is minted. The hook is then run again as shell-operator does, with its patches applied
 //! between runs, and must converge within 3 runs, each inside its deadline: exactly one key per
 //! declared pair, every delivered secret valid, no write after that.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -48,11 +46,20 @@ fn matrix(action: Value, times: u32) {
             let case = format!("{action} {when} POST {path}");
             let emu = emulator();
             let u = &emu.url;
+            instant_keys(u);
             let rule = json!({"method": "POST", "path": path, "when": when, "times": times, "action": action});
             test_support::emulator::fault(u, rule);
             // A key minted by a run that never learned of it is an orphan; without a grace period
             // the next run removes it, so "one key per pair" is checkable within 3 runs.
-            let env = env(u, &[("HOOK_DEADLINE", "3s"), ("ORPHAN_GRACE", "0s")]);
+            let env = env(
+                u,
+                &[
+                    ("HOOK_DEADLINE", "3s"),
+                    ("ORPHAN_GRACE", "0s"),
+                    ("INSTANCE_ID", "faults"),
+                    ("ALLOW_DELETE", "api-key"),
+                ],
+            );
             let mut cluster = Cluster::with(vec![declared()]);
             let mut runs = 0;
             let outcome = loop {
