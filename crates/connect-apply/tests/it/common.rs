@@ -84,8 +84,25 @@ pub fn datagen(name: &str) -> String {
     )
 }
 
-pub fn run(objects: &mut Objects, env: &[(String, String)]) -> hookctl::runner::RunResult {
-    objects.run_hook(&bin(), env).unwrap()
+/// One run as shell-operator makes it (`test_support::hook_test::HookTest`): start-up
+/// contexts for `objects`, and, when the run succeeds, its operations applied to them with
+/// the API server's validation (a refused operation fails the run).
+pub fn run(objects: &mut Objects, env: &[(String, String)]) -> Run {
+    let mut t = test_support::hook_test::HookTest::new(bin()).manifests(objects.0.clone()).envs(env);
+    let r = t.run();
+    assert!(r.rejected.is_none(), "the API server refused an operation: {:?}", r.rejected);
+    objects.0 = t.objects().to_vec();
+    Run { exit_code: r.exit, operations: r.operations, metrics: r.metrics_written, patch_text: r.patch_text }
+}
+
+/// What [`run`] saw.
+pub struct Run {
+    pub exit_code: i32,
+    /// The operations the hook wrote (applied only when the run succeeded).
+    pub operations: Vec<Value>,
+    /// The metric operations the hook wrote.
+    pub metrics: Vec<Value>,
+    pub patch_text: String,
 }
 
 /// The record ConfigMap of this deployment saying `source` declared the self-managed `connectors`

@@ -68,13 +68,12 @@ fn drive(case: &str, u: &str) {
         assert!(started.elapsed() < Duration::from_secs(4), "{case}: run {runs} overran its deadline");
         // A run that reports errors is not converged even when it exits 0 (a transient error
         // in a Synchronization run exits 0 so as not to hold shell-operator's main queue).
-        let errors: f64 = result.metrics.as_ref().map_or(1.0, |m| {
-            m.operations
-                .iter()
-                .filter(|o| o["name"] == "connect_apply_errors")
-                .filter_map(|o| o["value"].as_f64())
-                .sum()
-        });
+        let errors: f64 = result
+            .metrics
+            .iter()
+            .filter(|o| o["name"] == "connect_apply_errors")
+            .filter_map(|o| o["value"].as_f64())
+            .sum();
         let state = match (result.exit_code, errors) {
             (0, 0.0) => converged(u),
             (exit, errors) => Err(format!("exit {exit}, {errors} error(s)")),

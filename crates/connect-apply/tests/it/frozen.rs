@@ -16,10 +16,10 @@ fn exists(u: &str, name: &str) -> bool {
     http(u, "GET", &format!("/connectors/{name}"), None, None).0 == 200
 }
 
-/// The value of metric `name` with label `reason` in a run's metrics.
-fn errors(result: &hookctl::runner::RunResult, reason: &str) -> f64 {
-    let ops = &result.metrics.as_ref().unwrap().operations;
-    ops.iter()
+/// The value of `connect_apply_errors{reason}` in a run's metric operations.
+fn errors(metrics: &[Value], reason: &str) -> f64 {
+    metrics
+        .iter()
         .find(|m| m["name"] == "connect_apply_errors" && m["labels"]["reason"] == reason)
         .and_then(|m| m["value"].as_f64())
         .unwrap_or(-1.0)
@@ -55,7 +55,7 @@ fn a_variable_removed_from_the_properties_freezes_the_connector() {
     let result = run(&mut objects, &props(&removed));
     assert_eq!(result.exit_code, 0, "a permanent failure is reported, not retried");
     assert!(exists(u, "jdbc-v"), "the connector whose variable is gone is kept");
-    assert_eq!(errors(&result, "invalid"), 1.0);
+    assert_eq!(errors(&result.metrics, "invalid"), 1.0);
     assert_frozen(u, &objects, "jdbc", "self/jdbc-v", "ORDERS_DB_URL");
 }
 
@@ -73,7 +73,7 @@ fn an_unset_env_variable_freezes_the_connector() {
     let unset: Vec<(String, String)> = env(u, &[]).into_iter().filter(|(k, _)| k != "MYSQL_CONNECTION_USER").collect();
     let result = run(&mut objects, &unset);
     assert!(exists(u, "jdbc-e"));
-    assert_eq!(errors(&result, "invalid"), 1.0);
+    assert_eq!(errors(&result.metrics, "invalid"), 1.0);
     assert_frozen(u, &objects, "jdbc", "self/jdbc-e", "null");
 }
 
@@ -97,12 +97,12 @@ fn an_invalid_state_freezes_the_connector() {
     // The annotation names no state: the connector's name is known, it is frozen as it is.
     objects.0[0] = cm("sleeping", None);
     let result = run(&mut objects, &env(u, &[]));
-    assert_eq!(errors(&result, "invalid"), 1.0);
+    assert_eq!(errors(&result.metrics, "invalid"), 1.0);
     assert_frozen(u, &objects, "jdbc", "self/jdbc-s", "sleeping");
     // The template's state is invalid: rendering fails, everything the ConfigMap declared is frozen.
     objects.0[0] = cm("running", Some("asleep"));
     let result = run(&mut objects, &env(u, &[]));
-    assert_eq!(errors(&result, "invalid"), 1.0);
+    assert_eq!(errors(&result.metrics, "invalid"), 1.0);
     assert_frozen(u, &objects, "jdbc", "self/jdbc-s", "state");
     assert_eq!(http(u, "GET", "/connectors/jdbc-s/status", None, None).1["connector"]["state"], "PAUSED");
 }
@@ -118,7 +118,7 @@ fn the_same_connector_declared_twice_is_a_conflict_and_frozen() {
     writes(u);
     objects.0.push(cm("second", "jdbc:mysql://two"));
     let result = run(&mut objects, &env(u, &[]));
-    assert_eq!(errors(&result, "conflict"), 2.0, "both declarations fail");
+    assert_eq!(errors(&result.metrics, "conflict"), 2.0, "both declarations fail");
     assert_frozen(u, &objects, "first", "self/jdbc-d", "declared in");
     assert!(status(&objects, "second")["lastError"].as_str().unwrap().contains("none of them is applied"));
     let (_, config) = http(u, "GET", "/connectors/jdbc-d/config", None, None);
@@ -143,7 +143,7 @@ fn a_deleted_route_configmap_freezes_its_managed_connectors() {
     writes(u);
     objects.remove("ConfigMap", "cc.env.streaming-ops-dev.kafka.microservices-orders");
     let result = run(&mut objects, &env(u, &[]));
-    assert_eq!(errors(&result, "unresolved"), 1.0);
+    assert_eq!(errors(&result.metrics, "unresolved"), 1.0);
     assert_eq!(http(u, "GET", &format!("{BASE}/connectors/dg"), Some(CLOUD), None).0, 200, "kept");
     assert_frozen(u, &objects, "dg", "cloud/env-sodev1/lkc-orders1/dg", "destination.cc");
 }
@@ -166,7 +166,7 @@ fn a_worker_down_while_the_last_configmap_is_deleted_keeps_the_record_then_delet
     let tick = hookctl::render::Renderer::new(&config).unwrap().schedule("resync", &objects.0).unwrap();
     let down = hookctl::runner::run_once(&bin(), &tick, &env(u, &[("HOOK_DEADLINE", "2s")])).unwrap();
     assert_eq!(down.exit_code, 1, "a failed listing is transient: shell-operator runs the hook again");
-    assert_eq!(errors(&down, "transient"), 1.0);
+    assert_eq!(errors(&down.metrics.as_ref().unwrap().operations, "transient"), 1.0);
     // Even if its patches were applied, the record would still hold the connector.
     objects.apply(down.operations.as_ref().unwrap()).unwrap();
     assert_eq!(recorded(&objects), ["self/jdbc-w"], "the record is kept as it is");
