@@ -43,3 +43,32 @@ pub fn http_failure(key: impl Into<String>, error: &HttpError) -> Failure {
     };
     Failure::new(key, reason, error.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, message: &str) -> HttpError {
+        HttpError::Status {
+            method: "PUT",
+            path: "/connectors/a/config".into(),
+            status,
+            error_code: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn reasons_come_from_the_client_and_the_status_never_the_text() {
+        let transport =
+            HttpError::Transport { method: "PUT", path: "/x".into(), message: "HTTP 409: rebalance".into() };
+        assert_eq!(http_failure("a", &transport).reason, Reason::Transient, "a rebalance that outlasted the retries");
+        assert_eq!(http_failure("a", &status(503, "down")).reason, Reason::Transient);
+        assert_eq!(http_failure("a", &status(401, "no")).reason, Reason::Unauthorized);
+        assert_eq!(http_failure("a", &status(409, "Connector a already exists")).reason, Reason::Refused);
+        assert_eq!(http_failure("a", &status(400, "bad config")).reason, Reason::Refused);
+        let decode = HttpError::Decode { method: "GET", path: "/x".into(), message: "not JSON".into() };
+        assert_eq!(http_failure("a", &decode).reason, Reason::Refused);
+    }
+}

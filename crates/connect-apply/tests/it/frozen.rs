@@ -178,6 +178,21 @@ fn a_worker_down_while_the_last_configmap_is_deleted_keeps_the_record_then_delet
 }
 
 #[test]
+fn a_rebalance_that_outlasts_the_retries_is_transient() {
+    let emu = emulator();
+    let u = &emu.url;
+    let objects =
+        Objects(vec![connector_cm("jdbc", json!({"enabled": "true"}), json!({"a.json": jdbc("jdbc-r", "jdbc:x")}))]);
+    http(u, "POST", "/_emulator/connect/rebalance", None, Some(json!({"requests": 10_000})));
+    let config = hookctl::runner::read_v1_config(&bin()).unwrap();
+    let tick = hookctl::render::Renderer::new(&config).unwrap().schedule("resync", &objects.0).unwrap();
+    let result = hookctl::runner::run_once(&bin(), &tick, &env(u, &[("HOOK_DEADLINE", "3s")])).unwrap();
+    assert_eq!(result.exit_code, 1, "shell-operator runs the hook again");
+    assert_eq!(errors(&result.metrics.as_ref().unwrap().operations, "transient"), 1.0);
+    assert_eq!(errors(&result.metrics.as_ref().unwrap().operations, "refused"), 0.0);
+}
+
+#[test]
 fn only_recorded_connectors_are_deleted_and_only_when_allowed() {
     let emu = emulator();
     let u = &emu.url;
