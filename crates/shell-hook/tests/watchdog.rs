@@ -8,6 +8,7 @@
 
 use serde_json::{Value, json};
 use shell_hook::{HookConfig, Invocation, ObjectOperation, Outcome, RunOptions};
+use std::io::Read;
 use std::time::Duration;
 
 const CHILD: &str = "WATCHDOG_CHILD";
@@ -50,15 +51,26 @@ fn the_watchdog_never_leaves_a_torn_line_and_keeps_minted_secrets() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Blocks until the child opens it, and reads until the child is gone.
-    let text = std::fs::read_to_string(&fifo).unwrap();
+    // Blocks until the child opens it. Read slowly, so that the child spends its time
+    // inside a write (where the old watchdog tore lines) and memory stays at one line.
+    let mut fifo = std::fs::File::open(&fifo).unwrap();
+    let (mut pending, mut lines, mut chunk) = (Vec::new(), 0, vec![0u8; 64 * 1024]);
+    loop {
+        let n = fifo.read(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+        pending.extend_from_slice(&chunk[..n]);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let op: Value = serde_json::from_slice(&pending[..end]).expect("every line is a whole operation");
+            assert_eq!(op["object"]["kind"], "Secret");
+            pending.drain(..=end);
+            lines += 1;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "a secret was written: exit 0 so it is applied");
-    assert!(text.ends_with('\n'), "the file ends inside a line");
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(!lines.is_empty());
-    for line in lines {
-        let op: Value = serde_json::from_str(line).expect("every line is a whole operation");
-        assert_eq!(op["object"]["kind"], "Secret");
-    }
+    assert!(pending.is_empty(), "the file ends inside a line ({} bytes after the last newline)", pending.len());
+    assert!(lines > 0);
 }
