@@ -31,14 +31,26 @@ fn number_to_val(n: &Number) -> Val {
     }
 }
 
+/// Outputs nested deeper than this are refused: converting and later dropping them
+/// recurses on the caller's stack, which is not the evaluation thread's large one.
+pub const MAX_OUTPUT_DEPTH: usize = 1000;
+
 /// Converts a jaq value back into JSON. Non-finite numbers become `null`, as in jq.
-pub fn from_val(val: &Val) -> Value {
-    match val {
+/// `None` when the value nests deeper than [`MAX_OUTPUT_DEPTH`].
+pub fn from_val(val: &Val) -> Option<Value> {
+    from_val_at(val, 0)
+}
+
+fn from_val_at(val: &Val, depth: usize) -> Option<Value> {
+    if depth > MAX_OUTPUT_DEPTH {
+        return None;
+    }
+    Some(match val {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(_) => serde_json::from_str(&val.to_string()).unwrap_or(Value::Null),
         Val::TStr(b) | Val::BStr(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        Val::Arr(items) => Value::Array(items.iter().map(from_val).collect()),
+        Val::Arr(items) => Value::Array(items.iter().map(|v| from_val_at(v, depth + 1)).collect::<Option<_>>()?),
         Val::Obj(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
@@ -46,9 +58,9 @@ pub fn from_val(val: &Val) -> Value {
                         Val::TStr(b) | Val::BStr(b) => String::from_utf8_lossy(b).into_owned(),
                         other => other.to_string(),
                     };
-                    (key, from_val(v))
+                    Some((key, from_val_at(v, depth + 1)?))
                 })
-                .collect(),
+                .collect::<Option<_>>()?,
         ),
-    }
+    })
 }

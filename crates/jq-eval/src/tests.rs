@@ -84,3 +84,133 @@ fn wrong_variable_count_is_rejected() {
     let p = Program::compile_with_vars("$A", &["A"]).unwrap();
     assert!(matches!(p.run(&Value::Null, &empty(), &[]), Err(JqError::VarCount { .. })));
 }
+
+fn run_err(code: &str, env: &Value) -> JqError {
+    Program::compile(code).unwrap().run(&Value::Null, env, &[]).unwrap_err()
+}
+
+#[test]
+fn endless_outputs_stop_at_the_output_limit() {
+    let err = run_err("repeat(1)", &empty());
+    assert!(matches!(err, JqError::Limit(_)), "{err}");
+    assert!(err.to_string().contains("more than 10000 outputs"), "{err}");
+}
+
+#[test]
+fn endless_loops_stop_at_the_fuel_limit() {
+    for code in
+        ["[repeat(1)]", "def f: f; f", "[range(1e18)] | length", "last(range(0; infinite))", "[1 | until(false; .)]"]
+    {
+        let err = run_err(code, &empty());
+        assert!(matches!(err, JqError::Limit(_)), "{code}: {err}");
+    }
+}
+
+#[test]
+fn endless_recursion_stops_at_the_depth_limit_without_crashing() {
+    let limits = Limits { fuel: u64::MAX, ..Limits::default() };
+    for code in ["def f: 1 + f; f", "def f: [f]; f", "def f(g): g | f(g + 1); [f(1)]"] {
+        let p = Program::compile(code).unwrap().with_limits(limits);
+        let err = p.run(&Value::Null, &empty(), &[]).unwrap_err();
+        assert!(matches!(err, JqError::Limit(_)), "{code}: {err}");
+    }
+}
+
+#[test]
+fn a_caught_limit_does_not_let_the_loop_go_on() {
+    let err = run_err("[repeat(try (def f: f; f) catch 0)] | length", &empty());
+    assert!(matches!(err, JqError::Limit(_)), "{err}");
+    let err = run_err("def f: 1 + f; try f catch \"caught\"", &empty());
+    assert!(matches!(err, JqError::Limit(_)), "{err}");
+}
+
+#[test]
+fn deeply_nested_outputs_are_refused_not_crashed_on() {
+    let err = run_err("reduce range(5000) as $i (null; [.])", &empty());
+    assert!(matches!(err, JqError::Limit(_)), "{err}");
+}
+
+#[test]
+fn limits_can_be_tightened() {
+    let p = Program::compile("1, 2").unwrap().with_limits(Limits { max_outputs: 1, ..Limits::default() });
+    assert!(matches!(p.run(&Value::Null, &empty(), &[]), Err(JqError::Limit(_))));
+}
+
+#[test]
+fn the_guard_name_is_reserved() {
+    let err = Program::compile("def __ccops_guard: .; repeat(1)").unwrap_err();
+    assert!(err.to_string().contains("reserved"), "{err}");
+}
+
+#[test]
+fn guarded_loops_keep_jq_semantics() {
+    let cases = [
+        ("[range(0,1; 3,4)]", json!([0, 1, 2, 0, 1, 2, 3, 1, 2, 1, 2, 3])),
+        ("[range(5; 0; -2)]", json!([5, 3, 1])),
+        ("[range(0; 3; 0)]", json!([])),
+        ("[limit(3; repeat(1))]", json!([1, 1, 1])),
+        ("[1 | while(. < 100; . * 2)]", json!([1, 2, 4, 8, 16, 32, 64])),
+        ("[1 | until(. > 100; . * 2)]", json!([128])),
+        ("[{\"a\": [1]} | recurse]", json!([{"a": [1]}, [1], 1])),
+        ("[2 | recurse(if . < 20 then . * . else empty end)]", json!([2, 4, 16, 256])),
+        ("[path(def f: .a; f)]", json!([["a"]])),
+        ("{} | (def f: .a; f) |= 1", json!({"a": 1})),
+    ];
+    for (code, want) in cases {
+        assert_eq!(Program::compile(code).unwrap().run(&Value::Null, &empty(), &[]).unwrap(), vec![want], "{code}");
+    }
+}
+
+/// Values that break each kind of jaq error, holding the secret.
+const SECRET: &str = "s3cr3t-\"quoted\"-value";
+
+#[test]
+fn runtime_errors_never_quote_input_values() {
+    let env = json!({"X": SECRET, "N": {"k": SECRET}});
+    let codes = [
+        "env.X | fromjson",
+        "env.X | tonumber",
+        "env.X | .field",
+        "env.X | .[0]",
+        "env.X - 1",
+        "1 - env.X",
+        "env.X * {}",
+        "env.X | keys",
+        "env.X | test(env.X) | error",
+        "\"a\" | test(\"a\"; env.X)",
+        "env.X | @base64d | fromjson",
+        "env.X | error",
+        "error(env.X)",
+        "error(\"prefix \" + env.X)",
+        "env.N | error",
+        "env.X | fromdate",
+        "env.X | strptime(\"%Y\")",
+        "env.X | implode",
+        "[env.X] | implode",
+        "env.X | path(ascii_downcase)",
+        "env.N | .k.x",
+        "env.N | has(0) | error",
+        "env.X | ltrimstr(1) | tonumber",
+        "{(env.X): 1} | to_entries[0].key | tonumber",
+    ];
+    for code in codes {
+        let err = run_err(code, &env).to_string();
+        for form in [SECRET, "s3cr3t", "quoted"] {
+            assert!(!err.contains(form), "{code}: {err}");
+        }
+    }
+}
+
+#[test]
+fn errors_keep_what_the_program_spelled() {
+    let e = run_err("\"abc\" | .field", &empty()).to_string();
+    assert!(e.contains("cannot index \"abc\" with \"field\""), "literals of the program are shown: {e}");
+    let e = run_err("env.X | .field", &json!({"X": "abc"})).to_string();
+    assert!(e.contains("cannot index a string with \"field\""), "{e}");
+    let e = run_err("env.X | fromjson", &json!({"X": "{"})).to_string();
+    assert!(e.contains("cannot parse a string as JSON"), "{e}");
+    let e = run_err("env.X | tonumber", &json!({"X": "abc"})).to_string();
+    assert!(e.contains("cannot parse a string as"), "{e}");
+    let e = run_err("{} - 1", &empty()).to_string();
+    assert!(e.contains("cannot calculate an object - a number"), "{e}");
+}
