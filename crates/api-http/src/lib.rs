@@ -7,8 +7,10 @@
 //! [`Retry::ThrottleOnly`]: a 429 means nothing happened, anything else may have.
 
 mod secret;
+mod transport;
 
 pub use secret::{Credentials, Secret};
+pub use transport::insecure_http_allowed;
 
 use serde_json::Value;
 use std::sync::Mutex;
@@ -97,6 +99,9 @@ pub enum HttpError {
     Deadline { method: &'static str, path: String },
     #[error("{method} {path}: response is not JSON: {message}")]
     Decode { method: &'static str, path: String, message: String },
+    /// Not sent: the endpoint would receive credentials over plain http (see the transport module).
+    #[error("{method} {path}: {message}")]
+    Insecure { method: &'static str, path: String, message: String },
 }
 
 impl HttpError {
@@ -119,7 +124,7 @@ impl HttpError {
         match self {
             Self::Status { status, .. } => transient_status(*status),
             Self::Transport { .. } | Self::Deadline { .. } => true,
-            Self::Decode { .. } => false,
+            Self::Decode { .. } | Self::Insecure { .. } => false,
         }
     }
 
@@ -143,6 +148,7 @@ pub struct Client {
     auth: Option<String>,
     policy: RetryPolicy,
     deadline: Instant,
+    allow_insecure_http: bool,
     requests: AtomicU64,
     rng: Mutex<fastrand::Rng>,
 }
@@ -162,12 +168,20 @@ impl Client {
             auth: credentials.map(Credentials::header),
             policy: RetryPolicy::default(),
             deadline,
+            allow_insecure_http: transport::insecure_http_allowed(),
             requests: AtomicU64::new(0),
             rng: Mutex::new(fastrand::Rng::new()),
         }
     }
 
-    /// Trusts the certificates in `pem` (a private CA) instead of the public roots.
+    /// Whether plain http to a host other than loopback is allowed (default:
+    /// `ALLOW_INSECURE_HTTP`), see the transport module.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Trusts the certificates in `pem` (a private CA) in addition to the public roots.
     pub fn with_ca_pem(mut self, pem: &[u8]) -> Result<Self, String> {
         let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
             .filter_map(|item| match item {
@@ -179,7 +193,7 @@ impl Client {
         if certs.is_empty() {
             return Err("no certificate in the CA file".into());
         }
-        let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build();
+        let tls = ureq::tls::TlsConfig::builder().root_certs(transport::roots_with(&certs)).build();
         self.agent = agent(Some(tls));
         Ok(self)
     }
@@ -329,6 +343,8 @@ impl Client {
         if timeout.is_zero() {
             return Err(HttpError::Deadline { method, path: path.into() });
         }
+        transport::check(&self.base, self.allow_insecure_http)
+            .map_err(|message| HttpError::Insecure { method, path: path.into(), message })?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
