@@ -22,14 +22,15 @@ pub fn account(cloud: &CloudApi, action: &AccountAction) -> Result<Option<Servic
     }
 }
 
-/// What became of one mint.
+/// What became of one mint, with the keys that landed without their response.
 pub enum Minted {
     /// The key exists and its Secrets are in the patch file.
     Delivered {
         key_id: String,
         secret: api_http::Secret,
+        lost: Vec<String>,
     },
-    Failed(Failure),
+    Failed(Failure, Vec<String>),
 }
 
 /// The description every key of this deployment carries: its exact owner token.
@@ -37,13 +38,14 @@ pub fn key_description(owner: &OwnerToken, target: &KeyTarget) -> String {
     format!("{owner} sa={} resource={}", target.delivery.service_account, target.delivery.resource_id)
 }
 
-/// Attempts of one mint: after an ambiguous failure the pair's keys are looked up, and
-/// only when no new key of this deployment is there is the create sent again.
+/// Attempts of one mint. After an ambiguous failure the pair's keys are listed first: a
+/// key that landed without its response is useless (its secret exists nowhere), so it is
+/// reported and left to the orphan clean-up, and the create is sent again.
 const MINT_ATTEMPTS: u32 = 3;
 
 /// Mints and delivers one key. The create is never repeated blindly after a timeout or
-/// a 5xx (the key may exist without anyone holding its secret): the pair's keys are
-/// looked up first, and a key that landed is reported, not minted again.
+/// a 5xx: the pair's keys are listed first, so that the report names every key that
+/// landed unseen (an orphan, deleted through the switches after `ORPHAN_GRACE`).
 #[allow(clippy::too_many_arguments)]
 pub fn mint(
     cloud: &CloudApi,
@@ -56,6 +58,8 @@ pub fn mint(
     deadline: std::time::Instant,
 ) -> std::io::Result<Minted> {
     let d = &target.delivery;
+    let mut known = known.clone();
+    let mut lost = Vec::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -69,37 +73,27 @@ pub fn mint(
                 for op in d.secrets(&key.id, &secret, previous.map(|p| (p, rotated_at.as_str()))) {
                     outputs.patch_precious(&op)?;
                 }
-                return Ok(Minted::Delivered { key_id: key.id, secret });
+                return Ok(Minted::Delivered { key_id: key.id, secret, lost });
             }
             Err(e) if ambiguous(&e) => e,
-            Err(e) => return Ok(Minted::Failed(failure(target.subject.clone(), &e))),
+            Err(e) => return Ok(Minted::Failed(failure(target.subject.clone(), &e), lost)),
         };
         let listed = cloud.api_keys(Some(&d.service_account_id), Some(&d.resource_id));
-        let landed = match &listed {
-            Ok(keys) => {
-                keys.iter().find(|k| owner.owns(&k.description) && !known.contains(&k.id)).map(|k| k.id.clone())
-            }
-            Err(_) => None,
-        };
-        let message = match (landed, &listed) {
-            (Some(id), _) => format!(
-                "the key create failed ({e}) after Confluent made key {id}: its secret never arrived, so it is unusable; it is not minted again while it may still be delivered, and is replaced after ORPHAN_GRACE"
-            ),
-            (None, Ok(_)) if attempt < MINT_ATTEMPTS => {
-                let wait = std::time::Duration::from_millis(250 << attempt);
-                if std::time::Instant::now() + wait < deadline {
-                    std::thread::sleep(wait);
-                    continue;
+        if let Ok(keys) = &listed {
+            for k in keys.iter().filter(|k| owner.owns(&k.description)) {
+                if known.insert(k.id.clone()) {
+                    lost.push(k.id.clone());
                 }
-                format!(
-                    "the key create failed ({e}); no new key of this deployment is listed for the pair, the next run looks again before it mints"
-                )
             }
-            (None, _) => format!(
-                "the key create failed ({e}); no new key of this deployment is listed for the pair (or the list could not be read), the next run looks again before it mints"
-            ),
-        };
-        return Ok(Minted::Failed(Failure::new(target.subject.clone(), Reason::Transient, message)));
+        }
+        let wait = std::time::Duration::from_millis(250 << attempt);
+        if listed.is_err() || attempt >= MINT_ATTEMPTS || std::time::Instant::now() + wait >= deadline {
+            let message = format!(
+                "the key create failed ({e}) after {attempt} attempt(s), each checked against the pair's keys; the next run looks again before it mints"
+            );
+            return Ok(Minted::Failed(Failure::new(target.subject.clone(), Reason::Transient, message), lost));
+        }
+        std::thread::sleep(wait);
     }
 }
 

@@ -361,23 +361,33 @@ impl Run<'_> {
             for ((target, reason, _), result) in mints.iter().zip(results) {
                 match result {
                     Err(f) => self.report.fail(f),
-                    Ok(minted) => match minted? {
-                        Minted::Delivered { key_id, secret } => {
-                            let names = target.delivery.secret_names().join(", ");
-                            self.report.event(
-                                "key",
-                                target.subject.clone(),
-                                "mint",
-                                format!("{key_id} ({reason}); Secrets {names}"),
-                            );
-                            let wait = target.delivery.cluster.is_some() && !self.options.key_ready_timeout.is_zero();
-                            if let Some(line) = wait.then(|| self.wait_until_ready(target, &key_id, &secret)).flatten()
-                            {
-                                self.report.notice(line);
+                    Ok(minted) => {
+                        let lost = match minted? {
+                            Minted::Delivered { key_id, secret, lost } => {
+                                let names = target.delivery.secret_names().join(", ");
+                                let detail = format!("{key_id} ({reason}); Secrets {names}");
+                                self.report.event("key", target.subject.clone(), "mint", detail);
+                                let wait =
+                                    target.delivery.cluster.is_some() && !self.options.key_ready_timeout.is_zero();
+                                if let Some(line) =
+                                    wait.then(|| self.wait_until_ready(target, &key_id, &secret)).flatten()
+                                {
+                                    self.report.notice(line);
+                                }
+                                lost
                             }
+                            Minted::Failed(f, lost) => {
+                                self.report.fail(f);
+                                lost
+                            }
+                        };
+                        for id in lost {
+                            self.report.notice(format!(
+                                "{}: key {id} was made but its create response was lost, so its secret exists nowhere: it is an orphan, deleted after ORPHAN_GRACE",
+                                target.subject
+                            ));
                         }
-                        Minted::Failed(f) => self.report.fail(f),
-                    },
+                    }
                 }
             }
         }
