@@ -48,6 +48,7 @@ pub struct Run {
     pub operations: Vec<Value>,
     pub metrics: Vec<Value>,
     pub patch_text: String,
+    pub stderr_text: String,
 }
 
 /// One hook run exactly as shell-operator makes it: the start-up Synchronization.
@@ -62,12 +63,13 @@ pub fn run_tick(manifests: &[Value], env: &[(String, String)]) -> Run {
 }
 
 fn run_with(contexts: &[Value], env: &[(String, String)]) -> Run {
-    let result = hookctl::runner::run_once(&bin(), contexts, env).unwrap();
+    let result = hookctl::runner::run_captured(&bin(), contexts, env).unwrap();
     Run {
         exit: result.exit_code,
         operations: result.operations.expect("valid object operations"),
         metrics: result.metrics.expect("valid metrics").operations,
         patch_text: result.patch_text,
+        stderr_text: result.stderr,
     }
 }
 

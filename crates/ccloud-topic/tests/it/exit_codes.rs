@@ -170,3 +170,21 @@ fn the_plan_text_of_a_dry_run() {
     }
     insta::assert_snapshot!(plan);
 }
+
+#[test]
+fn a_slow_api_ends_the_run_at_its_deadline_as_a_transient_failure() {
+    let emu = emulator();
+    let u = &emu.url;
+    fault(u, json!({"method": "GET", "path": "/kafka/**", "action": {"type": "delay", "ms": 20000}}));
+    let cm = configmap("specs", json!([{"name": "a"}]));
+    let run = run_tick(&[cm], &with(env(u), &[("HOOK_DEADLINE", "2s")]));
+    assert_eq!(run.exit, 1, "transient: retried");
+    // Each request's timeout is what remains of the run: the run ends by itself, reports,
+    // and the watchdog (which would have fired with the old fixed 30 s timeout) never does.
+    assert!(!run.stderr_text.contains("exceeded its deadline"), "{}", run.stderr_text);
+    assert!(
+        run.metrics
+            .iter()
+            .any(|m| m["name"] == "ccloud_topic_errors" && m["labels"]["reason"] == "transient" && m["value"] == 1.0)
+    );
+}
