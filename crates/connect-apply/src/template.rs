@@ -1,11 +1,25 @@
 //! Connector definitions in the original connect-operator format: jq programs that
-//! produce `{name, config}`, reading `env.X` (the process environment) and `$X`
-//! (from every `*.properties` file in a directory). Evaluated with jaq, sandboxed.
+//! produce `{name, config}`, reading `$X` (from every `*.properties` file in a
+//! directory) and `env.X` (only the variables `CONNECT_TEMPLATE_ENV` allows, see
+//! [`env`]). Evaluated once, with jaq, sandboxed and within [`LIMITS`]; which values
+//! came from the inputs is found by matching the outputs against them ([`redact`]).
 
-use jq_eval::Program;
+mod env;
+mod redact;
+
+pub use env::{is_credential, template_env};
+
+use jq_eval::{Limits, Program};
+use redact::Sources;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
+
+/// A template is a small object builder: one output (a second one is already an
+/// error), a few thousand steps at most, well under a second.
+pub const LIMITS: Limits =
+    Limits { max_outputs: 2, fuel: 100_000, time: Duration::from_secs(2), stack_bytes: 16 * 1024 * 1024 };
 
 /// `$VARS` from properties files: key upper-cased with `.` → `_`, value everything after
 /// the first `=` (the original cut at the second `=`, breaking JAAS lines).
@@ -44,7 +58,7 @@ impl Variables {
     }
 
     /// The original also exported `KAFKA_API_KEY`/`KAFKA_API_SECRET` from the JAAS line;
-    /// templates use them as `env.KAFKA_API_KEY`. Added when the environment lacks them.
+    /// templates use them as `env.KAFKA_API_KEY` (never the toolkit's own variables).
     pub fn jaas_credentials(&self) -> Option<(String, String)> {
         let jaas = self.0.get("SASL_JAAS_CONFIG")?;
         let field = |name: &str| jaas.split(&format!("{name}=\"")).nth(1)?.split('"').next().map(str::to_owned);
@@ -64,30 +78,28 @@ pub struct Rendered {
 }
 
 /// Evaluates one definition. No request is ever sent for a definition that fails here.
+/// `env` is what [`template_env`] gives; no error message quotes an input value.
 pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> Result<Rendered, String> {
     let names: Vec<&str> = vars.0.keys().map(String::as_str).collect();
-    let program = Program::compile_with_vars(code, &names).map_err(|e| e.to_string())?;
-    let evaluate = |env: &BTreeMap<String, String>, values: Vec<Value>| -> Result<Value, String> {
-        let env = Value::Object(env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
-        let mut out = program.run(&Value::Null, &env, &values).map_err(|e| e.to_string())?;
-        match out.len() {
-            1 => Ok(out.remove(0)),
-            n => Err(format!("the definition produced {n} values; exactly one {{name, config}} object is expected")),
+    let program = Program::compile_with_vars(code, &names).map_err(|e| e.to_string())?.with_limits(LIMITS);
+    let env_json = Value::Object(env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
+    let values: Vec<Value> = vars.0.values().map(|v| Value::String(v.clone())).collect();
+    let mut out = program.run(&Value::Null, &env_json, &values).map_err(|e| e.to_string())?;
+    let real = match out.len() {
+        1 => out.remove(0),
+        n => {
+            return Err(format!("the definition produced {n} values; exactly one {{name, config}} object is expected"));
         }
     };
-    let real = evaluate(env, vars.0.values().map(|v| Value::String(v.clone())).collect())?;
-    // Evaluate again with markers instead of values: whatever changes was templated.
-    let marked_env = env.keys().map(|k| (k.clone(), format!("\u{1}env:{k}\u{1}"))).collect();
-    let marked = evaluate(&marked_env, vars.0.keys().map(|k| Value::String(format!("\u{1}var:{k}\u{1}"))).collect())?;
+    let sources = Sources::new(env.values().chain(vars.0.values()).map(String::as_str));
     let name = real["name"].as_str().filter(|n| !n.is_empty()).ok_or("the definition has no \"name\"")?.to_owned();
     let Some(config) = real["config"].as_object() else { return Err("the definition has no \"config\" object".into()) };
     let config = strings(config)?;
-    let templated =
-        config.keys().filter(|k| real["config"][k.as_str()] != marked["config"][k.as_str()]).cloned().collect();
+    let templated = config.iter().filter(|(_, v)| sources.derived(v)).map(|(k, _)| k.clone()).collect();
     let state = match &real["state"] {
         Value::Null => None,
         Value::String(s) if matches!(s.as_str(), "running" | "paused" | "stopped") => Some(s.clone()),
-        other => return Err(format!("\"state\" must be running, paused or stopped, not {other}")),
+        _ => return Err("\"state\" must be running, paused or stopped".into()),
     };
     Ok(Rendered { name, config, templated, state })
 }
@@ -101,7 +113,9 @@ fn strings(config: &Map<String, Value>) -> Result<BTreeMap<String, String>, Stri
             Value::String(s) => Ok((k.clone(), s.clone())),
             Value::Number(n) => Ok((k.clone(), n.to_string())),
             Value::Bool(b) => Ok((k.clone(), b.to_string())),
-            Value::Null => Err(format!("config {k:?} is null (an env.X that is not set?)")),
+            Value::Null => {
+                Err(format!("config {k:?} is null (an env.X that is not set, or not listed in CONNECT_TEMPLATE_ENV?)"))
+            }
             _ => Err(format!("config {k:?} must be a string, number or boolean")),
         })
         .collect()

@@ -271,6 +271,22 @@ pub const AUTO_RESTART: Setting = setting(
 );
 pub const MAX_RESTARTS_PER_HOUR: Setting =
     setting("MAX_RESTARTS_PER_HOUR", Type::Count, Some("3"), CONNECT, "Restarts of one connector per hour.");
+pub const CONNECT_TEMPLATE_ENV: Setting = setting(
+    "CONNECT_TEMPLATE_ENV",
+    Type::List,
+    Some("MYSQL_CONNECTION_USER,MYSQL_CONNECTION_PASSWORD,ORDERS_BQ_SINK_KEYFILE"),
+    CONNECT,
+    "Environment variables connector templates may read as `env.X` (comma-separated; the default is what the original ConfigMaps read). The toolkit's own credentials are never readable: listing one is an error. `env.KAFKA_API_KEY`/`env.KAFKA_API_SECRET` always come from the `sasl.jaas.config` properties line.",
+);
+
+// Transport, every tool.
+pub const ALLOW_INSECURE_HTTP: Setting = setting(
+    "ALLOW_INSECURE_HTTP",
+    Type::Bool,
+    Some("false"),
+    ALL_TOOLS,
+    "Allow plain `http://` endpoints other than loopback (an in-cluster Connect worker without TLS). Every endpoint receives credentials, so without it such requests are refused; when set, the run logs it once.",
+);
 
 /// The table, in the order the README shows it.
 pub const ALL: &[Setting] = &[
@@ -308,4 +324,6 @@ pub const ALL: &[Setting] = &[
     CONNECT_PROPERTIES_DIR,
     AUTO_RESTART,
     MAX_RESTARTS_PER_HOUR,
+    CONNECT_TEMPLATE_ENV,
+    ALLOW_INSECURE_HTTP,
 ];
