@@ -163,7 +163,9 @@ fn run_hook(args: &RunArgs) -> Result<i32> {
 fn save(args: &RunArgs, patch: &str, metrics: &str) -> Result<()> {
     for (dest, text) in [(&args.patch_file, patch), (&args.metrics_file, metrics)] {
         if let Some(path) = dest {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            // Patch files carry Secret data: owner-only (0600).
+            shell_hook::outputs::write_private(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
         }
     }
     Ok(())

@@ -98,7 +98,10 @@ pub fn run_captured(hook: &Path, contexts: &[Value], env: &[(String, String)]) -
 fn execute(hook: &Path, contexts: &[Value], env: &[(String, String)], capture: bool) -> Result<RunResult, RunError> {
     let dir = tempfile::Builder::new().prefix("hookctl-").tempdir()?;
     let path = |name: &str| dir.path().join(name);
-    std::fs::write(path("binding-context.json"), serde_json::to_vec(contexts).unwrap_or_default())?;
+    shell_hook::outputs::write_private(
+        &path("binding-context.json"),
+        &serde_json::to_vec(contexts).unwrap_or_default(),
+    )?;
     for name in ["metrics.json", "object-patch", "validating-response.json", "conversion-response.json"] {
         shell_hook::outputs::create_empty(&path(name))?;
     }

@@ -30,7 +30,7 @@ struct Stream {
 impl Stream {
     fn open(dest: &Destination) -> std::io::Result<Self> {
         let target = match dest {
-            Destination::File(path) => Target::File(OpenOptions::new().create(true).append(true).open(path)?),
+            Destination::File(path) => Target::File(private_file().append(true).open(path)?),
             Destination::Stdout => Target::Buffer(Vec::new()),
         };
         Ok(Self { target: Mutex::new(target) })
@@ -170,5 +170,40 @@ impl BufferedOutputs {
 
 /// Creates `path` empty, as shell-operator does before a run.
 pub fn create_empty(path: &Path) -> std::io::Result<()> {
-    File::create(path).map(drop)
+    private_file().write(true).truncate(true).open(path).map(drop)
+}
+
+/// Writes `bytes` to a file created owner-only (see [`private_file`]).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    private_file().write(true).truncate(true).open(path)?.write_all(bytes)
+}
+
+/// Options that create a file readable by its owner only (0600): patch files carry the
+/// data of Secrets, and binding contexts the objects shell-operator watches.
+pub fn private_file() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = OpenOptions::new();
+    options.create(true).mode(0o600);
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn files_that_may_hold_secrets_are_created_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (patches, metrics, empty) = (dir.path().join("p"), dir.path().join("m"), dir.path().join("e"));
+        let outputs = Outputs::open(&Destination::File(patches.clone()), &Destination::File(metrics.clone())).unwrap();
+        drop(outputs);
+        create_empty(&empty).unwrap();
+        let written = dir.path().join("w");
+        write_private(&written, b"{}").unwrap();
+        for path in [patches, metrics, empty, written] {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
 }
