@@ -253,8 +253,13 @@ pub const CONNECT_BASIC_AUTH_USER: Setting =
     setting("CONNECT_BASIC_AUTH_USER", Type::Text, None, CONNECT, "Basic auth user for the worker.");
 pub const CONNECT_BASIC_AUTH_PASSWORD: Setting =
     setting("CONNECT_BASIC_AUTH_PASSWORD", Type::Secret, None, CONNECT, "Its password.");
-pub const CONNECT_CA_FILE: Setting =
-    setting("CONNECT_CA_FILE", Type::Path, None, CONNECT, "A private CA (PEM) for the worker's certificate.");
+pub const CONNECT_CA_FILE: Setting = setting(
+    "CONNECT_CA_FILE",
+    Type::Path,
+    None,
+    CONNECT,
+    "A private CA (PEM) for the worker's certificate, trusted in addition to the public roots.",
+);
 pub const CONNECT_PROPERTIES_DIR: Setting = setting(
     "CONNECT_PROPERTIES_DIR",
     Type::Path,
