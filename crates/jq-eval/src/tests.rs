@@ -214,3 +214,14 @@ fn errors_keep_what_the_program_spelled() {
     let e = run_err("{} - 1", &empty()).to_string();
     assert!(e.contains("cannot calculate an object - a number"), "{e}");
 }
+
+#[test]
+fn binding_filters_run_within_the_same_limits() {
+    for code in ["def f: 1 + f; f", "[repeat(.)]", "repeat(.)"] {
+        let err = Program::compile(code).unwrap().filter_result(&json!({"kind": "ConfigMap"})).unwrap_err();
+        assert!(matches!(err, JqError::Limit(_)), "{code}: {err}");
+    }
+    let p = Program::compile("[.items[] | .metadata.name]").unwrap();
+    let items: Vec<Value> = (0..5000).map(|i| json!({"metadata": {"name": format!("cm-{i}")}})).collect();
+    assert_eq!(p.filter_result(&json!({"items": items})).unwrap().as_array().unwrap().len(), 5000);
+}
