@@ -184,7 +184,11 @@ pub fn one_key_per_pair(
                 live.len(),
                 why.join(", ")
             );
-            v.push(if orphans_are_violations { msg } else { format!("note: {msg} (api-key deletion not allowed)") });
+            v.push(if orphans_are_violations {
+                msg
+            } else {
+                format!("note: {msg} (not deleted: api-key deletion not allowed, or no explicit INSTANCE_ID)")
+            });
         }
         if res == LKC {
             let secret = objects
@@ -228,3 +232,61 @@ fn provenance(key: &str, observed: &Observed, objects: &[Value]) -> String {
 #[cfg(test)]
 #[path = "invariants_tests.rs"]
 mod tests;
+
+/// Invariant 1b: every deletion a run made was allowed by the fail-closed switches:
+/// `ALLOW_DELETE` names its kind, at most `MAX_DELETIONS_PER_RUN` (default 5) of them,
+/// a topic only with a tombstone in a present ConfigMap and while none is broken, and
+/// never a service account (the soak tombstones none).
+pub fn deletions_authorised(
+    model: &Model,
+    deployment: &crate::harness::Deployment,
+    before: &Observed,
+    after: &Observed,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut count = 0;
+    let broken = model.ccloud.iter().any(|c| c.present && c.broken.is_some());
+    let tombstoned: BTreeSet<&str> = model
+        .ccloud
+        .iter()
+        .filter(|c| c.present)
+        .flat_map(|c| c.topics.iter().filter(|t| t.tombstone).map(|t| t.name.as_str()))
+        .collect();
+    let mut refuse = |kind: &str, what: String, extra: Option<&str>| {
+        count += 1;
+        if !deployment.allows(kind) {
+            v.push(format!("{what} was deleted, but ALLOW_DELETE={:?} does not allow {kind}", deployment.allow_delete));
+        } else if let Some(why) = extra {
+            v.push(format!("{what} was deleted, {why}"));
+        }
+    };
+    for t in before.topics.keys().filter(|t| !after.topics.contains_key(*t)) {
+        let why = if !tombstoned.contains(t.as_str()) {
+            Some("but no present ConfigMap tombstones it")
+        } else if broken {
+            Some("while a ccloud ConfigMap is broken (it may declare the topic)")
+        } else {
+            None
+        };
+        refuse("topic", format!("topic {t}"), why);
+    }
+    for a in before.acls.iter().filter(|a| !after.acls.contains(*a)) {
+        refuse("acl", format!("ACL `{a}`"), None);
+    }
+    for k in before.keys.keys().filter(|k| !after.keys.contains_key(*k)) {
+        refuse("api-key", format!("key {k}"), None);
+    }
+    for (name, id) in
+        before.service_accounts.iter().filter(|(_, id)| !after.service_accounts.values().any(|i| i == *id))
+    {
+        refuse("service-account", format!("service account {name} ({id})"), Some("but nothing tombstones it"));
+    }
+    // connect-apply always runs with `connector` allowed (the deployment base): a connector
+    // deletion only counts, invariant 1 says which ones must never happen.
+    count += before.connectors.keys().filter(|c| !after.connectors.contains_key(*c)).count();
+    let max: usize = deployment.max_deletions.and_then(|m| m.parse().ok()).unwrap_or(5);
+    if count > max {
+        v.push(format!("{count} deletions in one run, above MAX_DELETIONS_PER_RUN={max}"));
+    }
+    v
+}

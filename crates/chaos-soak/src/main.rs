@@ -43,6 +43,8 @@ struct Totals {
     steps: u64,
     runs: u64,
     checks: u64,
+    deletions: u64,
+    mints: u64,
     violations: Vec<String>,
     notes: usize,
 }
@@ -62,7 +64,10 @@ fn play(
 ) -> Result<(), soak::SoakError> {
     let mut s = soak::Soak::new(seed, bin_dir, cli.verbose)?;
     let d = s.deployment().clone();
-    out(&format!("seed {seed}: ALLOW_DELETE={:?} MAX_DELETIONS_PER_RUN={:?} INSTANCE_ID={:?}", d.allow_delete, d.max_deletions, d.instance));
+    out(&format!(
+        "seed {seed}: ALLOW_DELETE={:?} MAX_DELETIONS_PER_RUN={:?} INSTANCE_ID={:?}",
+        d.allow_delete, d.max_deletions, d.instance
+    ));
     for i in 1..=steps {
         s.step();
         if i % cli.checkpoint_every.max(1) == 0 || i == steps || deadline.is_some_and(|t| Instant::now() >= t) {
@@ -76,6 +81,8 @@ fn play(
     totals.steps += f.steps;
     totals.runs += f.runs;
     totals.checks += f.checks;
+    totals.deletions += f.deletions;
+    totals.mints += f.mints;
     totals.notes += f.notes.len();
     totals.violations.extend(f.violations.iter().cloned());
     out(&format!(
@@ -117,13 +124,15 @@ fn main() -> std::process::ExitCode {
     #[allow(clippy::cast_precision_loss)]
     let rate = |n: u64| n as f64 / secs;
     out(&format!(
-        "{} steps, {} runs, {} invariant checks in {secs:.1} s: {:.2} steps/s, {:.2} runs/s, {:.2} checks/s; {} violations, {} notes",
+        "{} steps, {} runs, {} invariant checks in {secs:.1} s: {:.2} steps/s, {:.2} runs/s, {:.2} checks/s; the runs deleted {} resources and minted {} keys; {} violations, {} notes",
         totals.steps,
         totals.runs,
         totals.checks,
         rate(totals.steps),
         rate(totals.runs),
         rate(totals.checks),
+        totals.deletions,
+        totals.mints,
         totals.violations.len(),
         totals.notes
     ));

@@ -14,6 +14,9 @@ pub struct Figures {
     pub steps: u64,
     pub runs: u64,
     pub checks: u64,
+    /// Resources the runs deleted, and keys they minted (that the soak saw at all).
+    pub deletions: u64,
+    pub mints: u64,
     pub violations: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -95,7 +98,8 @@ impl Soak {
         .map(|s| (*s).to_owned())
         .collect();
         secrets.extend(FOREIGN_KEYS.iter().map(|k| k.1.to_owned()));
-        let figures = Figures { steps: 0, runs: 0, checks: 0, violations: Vec::new(), notes: Vec::new() };
+        let figures =
+            Figures { steps: 0, runs: 0, checks: 0, deletions: 0, mints: 0, violations: Vec::new(), notes: Vec::new() };
         Ok(Self {
             seed,
             rng,
@@ -180,11 +184,14 @@ impl Soak {
             }
         };
         self.learn_secrets(&r.operations);
+        self.count_changes(&before, &after);
         let detail = self.detail(&run, &before, &after);
         let found = inv::nothing_declared_deleted(&declared, &before, &after, &secrets_before);
         self.report(&format!("{label} [invariant 1]"), found, &detail);
         let found = inv::foreign_untouched(&self.foreign, &after);
         self.report(&format!("{label} [invariant 2]"), found, &detail);
+        let found = inv::deletions_authorised(&self.model, &self.deployment, &before, &after);
+        self.report(&format!("{label} [invariant 1b, deletion switches]"), found, &detail);
         self.leaks(label, &r);
         if self.verbose {
             let f = r.failure.as_deref().unwrap_or("ok");
@@ -220,6 +227,15 @@ impl Soak {
             "\n  {}: deleted topics {topics:?}, keys {keys:?}, ACLs {acls:?}, connectors {conns:?}; minted keys {minted:?}\n  {tail}",
             run.hook
         )
+    }
+
+    fn count_changes(&mut self, before: &Observed, after: &Observed) {
+        let gone = before.topics.keys().filter(|k| !after.topics.contains_key(*k)).count()
+            + before.acls.iter().filter(|k| !after.acls.contains(*k)).count()
+            + before.keys.keys().filter(|k| !after.keys.contains_key(*k)).count()
+            + before.connectors.keys().filter(|k| !after.connectors.contains_key(*k)).count();
+        self.figures.deletions += gone as u64;
+        self.figures.mints += after.keys.keys().filter(|k| !before.keys.contains_key(*k)).count() as u64;
     }
 
     fn learn_secrets(&mut self, operations: &[Value]) {
@@ -310,7 +326,12 @@ impl Soak {
                 observed.service_accounts.len()
             );
         }
-        let (found, auth) = inv::one_key_per_pair(&self.model, &observed, &objects, self.deployment.allows("api-key"));
+        let (found, auth) = inv::one_key_per_pair(
+            &self.model,
+            &observed,
+            &objects,
+            self.deployment.allows("api-key") && self.deployment.instance.is_some(),
+        );
         self.report("after convergence [invariant 3]", found, "");
         let mut failed = Vec::new();
         for (pair, key, secret) in auth {
