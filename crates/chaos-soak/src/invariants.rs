@@ -190,25 +190,37 @@ pub fn one_key_per_pair(
                 format!("note: {msg} (not deleted: api-key deletion not allowed, or no explicit INSTANCE_ID)")
             });
         }
-        if res == LKC {
-            let secret = objects
+        let of_pair: Vec<&Value> = objects
+            .iter()
+            .filter(|o| {
+                o["kind"] == "Secret"
+                    && o["metadata"]["labels"]["ccops.io/service-account-id"] == id.as_str()
+                    && o["metadata"]["labels"]["ccops.io/resource-id"] == res
+            })
+            .collect();
+        let secret = of_pair
+            .iter()
+            .find_map(|o| secret_value(o, "ccloud-api-key"))
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok());
+        let Some(s) = secret else {
+            v.push(format!("pair ({sa}, {res}): no Secret with ccloud-api-key data"));
+            continue;
+        };
+        let (key, secret) = (s["key"].as_str().unwrap_or_default(), s["secret"].as_str().unwrap_or_default());
+        // Every Secret of the pair (JAAS line, Schema Registry user info) carries that same key.
+        for o in &of_pair {
+            let data: Vec<String> = ["stringData", "data"]
                 .iter()
-                .find(|o| {
-                    o["kind"] == "Secret"
-                        && o["metadata"]["labels"]["ccops.io/service-account-id"] == id.as_str()
-                        && o["metadata"]["labels"]["ccops.io/resource-id"] == res
-                        && !secret_value(o, "ccloud-api-key").unwrap_or_default().is_empty()
-                })
-                .and_then(|o| secret_value(o, "ccloud-api-key"))
-                .and_then(|s| serde_json::from_str::<Value>(&s).ok());
-            match secret {
-                Some(s) => auth.push((
-                    format!("({sa}, {res})"),
-                    s["key"].as_str().unwrap_or_default().to_owned(),
-                    s["secret"].as_str().unwrap_or_default().to_owned(),
-                )),
-                None => v.push(format!("pair ({sa}, {res}): no Secret with ccloud-api-key data")),
+                .flat_map(|f| o[*f].as_object().into_iter().flatten().map(|(k, _)| k.clone()))
+                .filter_map(|k| secret_value(o, &k))
+                .collect();
+            if !data.iter().any(|d| d.contains(key) && d.contains(secret)) {
+                let name = o["metadata"]["name"].as_str().unwrap_or_default();
+                v.push(format!("pair ({sa}, {res}): Secret {name} does not carry the key {key} and its secret"));
             }
+        }
+        if res == LKC {
+            auth.push((format!("({sa}, {res})"), key.to_owned(), secret.to_owned()));
         }
     }
     (v, auth)

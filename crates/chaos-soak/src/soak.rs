@@ -253,7 +253,22 @@ impl Soak {
     }
 
     fn leaks(&mut self, label: &str, r: &test_support::hook_test::HookRunResult) {
-        let non_secret: Vec<&Value> = r.operations.iter().filter(|op| op["object"]["kind"] != "Secret").collect();
+        // Every operation, a Secret's metadata included, with only Secret data left out.
+        let non_secret: Vec<Value> = r
+            .operations
+            .iter()
+            .map(|op| {
+                let mut op = op.clone();
+                let secret = op["object"]["kind"] == "Secret" || op["kind"] == "Secret";
+                for field in ["object", "mergePatch", "jsonPatch"] {
+                    if secret && let Some(o) = op[field].as_object_mut() {
+                        o.remove("data");
+                        o.remove("stringData");
+                    }
+                }
+                op
+            })
+            .collect();
         let ops = serde_json::to_string(&non_secret).unwrap_or_default();
         let metrics = serde_json::to_string(&r.metrics_written).unwrap_or_default();
         let configmaps: Vec<&Value> =
