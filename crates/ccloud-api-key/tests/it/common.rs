@@ -7,8 +7,11 @@ use std::path::PathBuf;
 pub use test_support::emulator::{CLOUD, KAFKA, example as emulator};
 pub use test_support::hook_test::{HandRun, HookRunResult, HookTest};
 
+/// The hook under test; `CCLOUD_API_KEY_BIN` runs these tests against another build of
+/// it (an older commit's, to see a test fail where the defect it covers is still there).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key"))
+    std::env::var_os("CCLOUD_API_KEY_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ccloud-api-key")), PathBuf::from)
 }
 
 pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
