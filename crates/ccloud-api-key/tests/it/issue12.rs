@@ -33,21 +33,29 @@ fn age_all_keys(u: &str, seconds: u64) {
 fn two_deployments(dev: &[(&str, &str)], prd: &[(&str, &str)], dev_account: &str, prd_account: &str) {
     let emu = emulator();
     let u = &emu.url;
+    // Each deployment sees the other's keys at once (the list's seconds of lag would hide them).
+    instant_keys(u);
     let base = [("ALLOW_DELETE", "true"), ("ORPHAN_GRACE", "15m")];
     let with = |extra: &[(&str, &str)]| env(u, &[base.as_slice(), extra].concat());
     let mut a = Cluster::with(vec![key_cm("ids", dev_account)]);
     let mut b = Cluster::with(vec![key_cm("ids", prd_account)]);
     assert_eq!(a.run(&with(dev)).exit, 0);
+    let ka = key_id(&a, &format!("cc.api-key.{dev_account}.lkc-orders1")).unwrap();
     age_all_keys(u, 3600);
     assert_eq!(b.run(&with(prd)).exit, 0);
+    let kb = key_id(&b, &format!("cc.api-key.{prd_account}.lkc-orders1")).unwrap();
+    assert!(alive(u, &ka), "the second deployment deleted the first one's live key");
     age_all_keys(u, 3600);
     for _ in 0..2 {
         a.run(&with(dev));
         b.run(&with(prd));
     }
-    let ka = key_id(&a, &format!("cc.api-key.{dev_account}.lkc-orders1")).unwrap();
-    let kb = key_id(&b, &format!("cc.api-key.{prd_account}.lkc-orders1")).unwrap();
     assert_ne!(ka, kb);
+    let now = (
+        key_id(&a, &format!("cc.api-key.{dev_account}.lkc-orders1")).unwrap(),
+        key_id(&b, &format!("cc.api-key.{prd_account}.lkc-orders1")).unwrap(),
+    );
+    assert_eq!(now, (ka.clone(), kb.clone()), "a delivered key was lost and replaced");
     assert!(alive(u, &ka) && alive(u, &kb), "each deployment's delivered key is alive: {:?}", all_keys(u));
 }
 
@@ -60,7 +68,8 @@ fn two_clusters_in_one_namespace_name_without_instance_id_never_delete_each_othe
 
 #[test]
 fn instance_ids_are_matched_exactly_prod_is_not_prod_eu() {
-    two_deployments(&[("INSTANCE_ID", "prod")], &[("INSTANCE_ID", "prod-eu")], "app", "app");
+    // `INSTANCE_NAME`, the older name, is read when `INSTANCE_ID` is unset.
+    two_deployments(&[("INSTANCE_NAME", "prod")], &[("INSTANCE_NAME", "prod-eu")], "app", "app");
     two_deployments(&[("INSTANCE_ID", "prod")], &[("INSTANCE_ID", "prod-eu")], "app-dev", "app-prd");
 }
 
