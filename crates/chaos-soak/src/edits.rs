@@ -67,7 +67,9 @@ pub fn random_edit(rng: &mut fastrand::Rng, model: &mut Model, cluster: &mut Pre
                     t.partitions += 2;
                     let name = t.name.clone();
                     model.ccloud[other].topics.push(t);
-                    apply_cm(cluster, model.ccloud[other].render());
+                    if model.ccloud[other].present {
+                        apply_cm(cluster, model.ccloud[other].render());
+                    }
                     format!("duplicate topic {name} into {} (conflict)", model.ccloud[other].name)
                 }
                 _ => String::from("no-op: nothing to duplicate"),
@@ -112,7 +114,7 @@ pub fn random_edit(rng: &mut fastrand::Rng, model: &mut Model, cluster: &mut Pre
         12 | 13 => {
             let conn = &mut model.connectors[k];
             conn.enabled = !conn.enabled;
-            format!("{} connector {}", if conn.enabled { "enable" } else { "disable" }, conn.connector)
+            format!("{} connector {} in {}", if conn.enabled { "enable" } else { "disable" }, conn.connector, conn.cm)
         }
         14 => {
             let conn = &mut model.connectors[k];
@@ -142,7 +144,7 @@ pub fn random_edit(rng: &mut fastrand::Rng, model: &mut Model, cluster: &mut Pre
                 cluster.truth_mut().remove("ConfigMap", &gone.cm);
                 return format!("delete duplicate connector ConfigMap {cm}");
             }
-            let dup = ConnectorCm { cm: cm.clone(), tasks: src.tasks % 3 + 1, ..src };
+            let dup = ConnectorCm { cm: cm.clone(), tasks: src.tasks % 3 + 1, present: true, ..src };
             apply_cm(cluster, dup.render());
             model.connectors.push(dup);
             return format!("duplicate connector {} in {cm} (conflict)", model.connectors[k].connector);
@@ -158,8 +160,7 @@ pub fn random_edit(rng: &mut fastrand::Rng, model: &mut Model, cluster: &mut Pre
             return format!("delete ConfigMap {cm}");
         }
     };
-    sync(model, cluster, roll, c, k);
-    what
+    what + &sync(model, cluster, roll, c, k)
 }
 
 fn touch(model: &Model, cluster: &mut PretendCluster, c: usize, what: String) -> String {
@@ -169,16 +170,19 @@ fn touch(model: &Model, cluster: &mut PretendCluster, c: usize, what: String) ->
     what
 }
 
-/// Re-renders the ConfigMap the edit touched.
-fn sync(model: &Model, cluster: &mut PretendCluster, roll: u32, c: usize, k: usize) {
-    if (12..=16).contains(&roll) {
+/// Re-renders the ConfigMap the edit touched; says so when that ConfigMap is deleted.
+fn sync(model: &Model, cluster: &mut PretendCluster, roll: u32, c: usize, k: usize) -> String {
+    let (object, name, present) = if (12..=16).contains(&roll) {
         let conn = &model.connectors[k];
-        if conn.present {
-            apply_cm(cluster, conn.render());
-        }
-    } else if model.ccloud[c].present {
-        apply_cm(cluster, model.ccloud[c].render());
+        (conn.render(), &conn.cm, conn.present)
+    } else {
+        (model.ccloud[c].render(), &model.ccloud[c].name, model.ccloud[c].present)
+    };
+    if present {
+        apply_cm(cluster, object);
+        return String::new();
     }
+    format!(" (in the model only: ConfigMap {name} is deleted)")
 }
 
 fn with_topic(rng: &mut fastrand::Rng, model: &mut Model, c: usize, f: impl FnOnce(&mut Topic) -> String) -> String {
@@ -187,7 +191,9 @@ fn with_topic(rng: &mut fastrand::Rng, model: &mut Model, c: usize, f: impl FnOn
         return String::from("no-op: no topic");
     }
     let i = rng.usize(..cm.topics.len());
-    f(&mut cm.topics[i])
+    let what = f(&mut cm.topics[i]);
+    let state = if cm.present { "" } else { ", which is deleted" };
+    format!("{what} in {}{state}", cm.name)
 }
 
 fn rename_service_account(rng: &mut fastrand::Rng, model: &mut Model, c: usize) -> String {

@@ -173,6 +173,7 @@ impl Soak {
         let declared = self.model.declared();
         let before = self.emu.observe();
         let secrets_before = inv::delivered(&self.hooks.cluster.truth().0);
+        let record_before = self.connect_record();
         let run = self.hooks.run(hook);
         self.figures.runs += 1;
         let after = self.emu.observe();
@@ -185,7 +186,7 @@ impl Soak {
         };
         self.learn_secrets(&r.operations);
         self.count_changes(&before, &after);
-        let detail = self.detail(&run, &before, &after);
+        let detail = self.detail(&run, &before, &after, &record_before);
         let found = inv::nothing_declared_deleted(&declared, &before, &after, &secrets_before);
         self.report(&format!("{label} [invariant 1]"), found, &detail);
         let found = inv::foreign_untouched(&self.foreign, &after);
@@ -203,7 +204,12 @@ impl Soak {
         Some(r.succeeded())
     }
 
-    fn detail(&self, run: &Run, before: &Observed, after: &Observed) -> String {
+    fn connect_record(&self) -> String {
+        let record = self.hooks.cluster.truth().get("ConfigMap", "connect-apply.records");
+        record.and_then(|r| r["data"]["records"].as_str()).unwrap_or("(none)").to_owned()
+    }
+
+    fn detail(&self, run: &Run, before: &Observed, after: &Observed, record_before: &str) -> String {
         let gone =
             |a: Vec<String>, b: &dyn Fn(&String) -> bool| -> Vec<String> { a.into_iter().filter(|x| !b(x)).collect() };
         let topics = gone(before.topics.keys().cloned().collect(), &|t| after.topics.contains_key(t));
@@ -223,8 +229,14 @@ impl Soak {
             }
             Err(_) => String::new(),
         };
+        // connect-apply's record (which ConfigMap declared which connector) explains its deletions.
+        let record = if run.hook == "connect-apply" {
+            format!("\n  connect-apply.records before the run: {record_before}; after: {}", self.connect_record())
+        } else {
+            String::new()
+        };
         format!(
-            "\n  {}: deleted topics {topics:?}, keys {keys:?}, ACLs {acls:?}, connectors {conns:?}; minted keys {minted:?}\n  {tail}",
+            "\n  {}: deleted topics {topics:?}, keys {keys:?}, ACLs {acls:?}, connectors {conns:?}; minted keys {minted:?}\n  {tail}{record}",
             run.hook
         )
     }
