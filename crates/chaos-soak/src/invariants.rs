@@ -187,7 +187,7 @@ pub fn one_key_per_pair(
             v.push(if orphans_are_violations {
                 msg
             } else {
-                format!("note: {msg} (not deleted: api-key deletion not allowed, or no explicit INSTANCE_ID)")
+                format!("note: {msg} (not deleted: api-key deletion not allowed, no explicit INSTANCE_ID, or deletions held by MAX_DELETIONS_PER_RUN)")
             });
         }
         let of_pair: Vec<&Value> = objects

@@ -35,6 +35,8 @@ pub struct Soak {
     verbose: bool,
     step: u64,
     step_text: String,
+    /// Deletions the last ccloud-api-key run held (its `reconcile finished` line).
+    api_key_held: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,7 @@ impl Soak {
             verbose,
             step: 0,
             step_text: String::new(),
+            api_key_held: 0,
         })
     }
 
@@ -200,6 +203,9 @@ impl Soak {
             if std::env::var_os("CHAOS_SOAK_HOOK_LOG").is_some() {
                 eprintln!("{}", r.stderr);
             }
+        }
+        if run.hook == "ccloud-api-key" {
+            self.api_key_held = held(&r.stderr);
         }
         Some(r.succeeded())
     }
@@ -357,7 +363,7 @@ impl Soak {
             &self.model,
             &observed,
             &objects,
-            self.deployment.allows("api-key") && self.deployment.instance.is_some(),
+            self.deployment.allows("api-key") && self.deployment.instance.is_some() && self.api_key_held == 0,
         );
         self.report("after convergence [invariant 3]", found, "");
         let mut failed = Vec::new();
@@ -411,4 +417,15 @@ impl Soak {
             })
             .collect()
     }
+}
+
+/// `held` of a run's `reconcile finished` log line: deletions the switches held back.
+fn held(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["msg"] == "reconcile finished")
+        .filter_map(|v| v["held"].as_u64())
+        .next_back()
+        .unwrap_or(0)
 }
