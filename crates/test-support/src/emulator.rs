@@ -8,18 +8,14 @@ pub const CLOUD: (&str, &str) = ("DEMOCLOUDKEY0001", "demo-cloud-secret-not-real
 /// The Kafka API key of the example state, valid on its clusters.
 pub const KAFKA: (&str, &str) = ("DEMOKAFKAKEY0001", "demo-kafka-secret-not-real");
 
-/// The example state with `extra` YAML appended (more resources for one test), with
-/// the emulator's strict default behaviour (the file relaxes one delay for the demo);
-/// a test that needs a lenient form sets it with `PUT /_emulator/behaviour`.
+/// The example state with `extra` YAML appended (more resources for one test).
 ///
 /// # Panics
 /// When the state does not parse: a broken fixture should stop the test.
 pub fn example_world_with(extra: &str) -> ccloud_emulator::model::World {
     let text = std::fs::read_to_string(crate::testdata("emulator/streaming-ops.yaml")).expect("example state") + extra;
     let state = ccloud_emulator::statefile::StateFile::parse(&text).expect("state file parses");
-    let mut world = state.into_world().expect("state file is consistent");
-    world.behaviour = ccloud_emulator::model::Behaviour::default();
-    world
+    state.into_world().expect("state file is consistent")
 }
 
 pub fn example_world() -> ccloud_emulator::model::World {
