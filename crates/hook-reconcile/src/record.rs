@@ -3,6 +3,7 @@
 //! sources that disappeared while it was not running (a deleted ConfigMap leaves no
 //! event behind after a restart).
 
+use crate::binding::BindingSettings;
 use serde_json::{Value, json};
 use shell_hook::config::{KubernetesBinding, NameSelector};
 use shell_hook::{BindingContext, NamespaceSelector, ObjectOperation};
@@ -18,6 +19,59 @@ pub const RECORD_BINDING: &str = "records";
 
 pub fn record_name(tool: &str) -> String {
     format!("{tool}.records")
+}
+
+/// Who a record belongs to: the tool, its instance id, and what its binding watches. Two
+/// deployments in one namespace (another selector, other watched namespaces or another
+/// instance id) must never share a record: each would take the other's items for its own
+/// orphans and delete them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOwner {
+    pub tool: String,
+    /// `namespace` and canonical `instance|labels|namespaces` of the deployment.
+    stamp: String,
+    legacy: bool,
+}
+
+impl RecordOwner {
+    /// `default_selector` is the tool's default label selector: a deployment with that
+    /// selector, its own namespace only and no instance id keeps the first round's record
+    /// name `<tool>.records`, so an upgrade keeps what it recorded.
+    pub fn new(tool: &str, binding: &BindingSettings, default_selector: &str, instance: Option<&str>) -> Self {
+        let labels: Vec<String> = binding.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut namespaces = binding.namespaces.clone();
+        namespaces.sort();
+        let stamp = format!("{}|{}|{}", instance.unwrap_or(""), labels.join(","), namespaces.join(","));
+        let default_labels: BTreeMap<String, String> = default_selector
+            .split(',')
+            .filter_map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
+            .collect();
+        let legacy = instance.is_none()
+            && binding.labels == default_labels
+            && binding.namespaces == [binding.own_namespace.clone()];
+        Self { tool: tool.to_owned(), stamp, legacy }
+    }
+
+    /// `<tool>.records`, or `<tool>.records.<8 hex digits of the stamp>`.
+    pub fn name(&self) -> String {
+        if self.legacy { record_name(&self.tool) } else { format!("{}.{}", record_name(&self.tool), fnv(&self.stamp)) }
+    }
+
+    pub fn stamp(&self) -> &str {
+        &self.stamp
+    }
+}
+
+fn fnv(text: &str) -> String {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{:08x}", h as u32 ^ (h >> 32) as u32)
+}
+
+/// The snapshot-only binding on this deployment's record ConfigMap.
+pub fn owned_record_binding(owner: &RecordOwner, namespace: &str, group: &str) -> KubernetesBinding {
+    let mut b = record_binding(&owner.tool, namespace, group);
+    b.name_selector = Some(NameSelector { match_names: vec![owner.name()] });
+    b
 }
 
 /// A snapshot-only binding on the record ConfigMap (changes to it never run the hook).
@@ -57,17 +111,43 @@ impl Record {
         Some(Self { entries })
     }
 
+    /// The record of this deployment in the newest snapshot. A record written by another
+    /// deployment (its `owner` stamp differs, so a name collision or a hand edit) is not
+    /// trusted: it reads as `Some(empty)` with a warning, so nothing in it is deleted.
+    pub fn read_owned(contexts: &[BindingContext], owner: &RecordOwner) -> Option<Self> {
+        let items = shell_hook::latest_objects(contexts, RECORD_BINDING)?;
+        let data = items.first().and_then(|i| i.filter_result().or_else(|| i.object().map(|mut o| o["data"].take())));
+        if let Some(stamp) = data.as_ref().and_then(|d| d["owner"].as_str())
+            && stamp != owner.stamp()
+        {
+            tracing::warn!(record = owner.name(), "the record belongs to another deployment; nothing in it is trusted");
+            return Some(Self::default());
+        }
+        Self::read(contexts)
+    }
+
+    /// The operation that stores this record as `owner`'s.
+    pub fn owned_patch(&self, owner: &RecordOwner, namespace: &str) -> ObjectOperation {
+        let mut object = self.object(&owner.tool, &owner.name(), namespace);
+        object["data"]["owner"] = json!(owner.stamp());
+        ObjectOperation::create_or_update(object)
+    }
+
     /// The operation that stores this record.
     pub fn patch(&self, tool: &str, namespace: &str) -> ObjectOperation {
+        ObjectOperation::create_or_update(self.object(tool, &record_name(tool), namespace))
+    }
+
+    fn object(&self, tool: &str, name: &str, namespace: &str) -> Value {
         let records: BTreeMap<&String, Vec<&String>> =
             self.entries.iter().map(|(k, v)| (k, v.iter().collect())).collect();
-        ObjectOperation::create_or_update(json!({
+        json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": record_name(tool), "namespace": namespace,
+            "metadata": {"name": name, "namespace": namespace,
                          "labels": {"app.kubernetes.io/managed-by": tool, "app.kubernetes.io/part-of": "ccops"}},
             "data": {"records": serde_json::to_string(&records).unwrap_or_default()}
-        }))
+        })
     }
 
     /// Items recorded for sources that are gone: (source, item).
@@ -104,5 +184,67 @@ mod tests {
         .unwrap();
         assert_eq!(Record::read(&empty), Some(Record::default()));
         assert_eq!(Record::read(&[]), None);
+    }
+
+    fn settings(labels: &[(&str, &str)], namespaces: &[&str]) -> BindingSettings {
+        BindingSettings::with_labels(
+            labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            namespaces.iter().map(|n| (*n).to_owned()).collect(),
+            String::new(),
+            "ops",
+        )
+    }
+
+    #[test]
+    fn deployments_in_one_namespace_never_share_a_record() {
+        let default = settings(&[("destination", "connect")], &[]);
+        let legacy = RecordOwner::new("connect-apply", &default, "destination=connect", None);
+        assert_eq!(
+            legacy.name(),
+            "connect-apply.records",
+            "the single default deployment keeps the first round's name"
+        );
+        let team_a = RecordOwner::new(
+            "connect-apply",
+            &settings(&[("destination", "connect"), ("team", "a")], &[]),
+            "destination=connect",
+            None,
+        );
+        let team_b = RecordOwner::new(
+            "connect-apply",
+            &settings(&[("destination", "connect"), ("team", "b")], &[]),
+            "destination=connect",
+            None,
+        );
+        let other_ns = RecordOwner::new(
+            "connect-apply",
+            &settings(&[("destination", "connect")], &["apps"]),
+            "destination=connect",
+            None,
+        );
+        let with_id = RecordOwner::new("connect-apply", &default, "destination=connect", Some("prod-eu"));
+        let names: BTreeSet<String> =
+            [&legacy, &team_a, &team_b, &other_ns, &with_id].iter().map(|o| o.name()).collect();
+        assert_eq!(names.len(), 5);
+        assert!(names.iter().all(|n| shell_hook_name_ok(n)), "{names:?}");
+
+        let mut r = Record::default();
+        r.entries.entry("ops/a".into()).or_default().insert("self/conn-a".into());
+        let op = r.owned_patch(&team_a, "ops").to_value();
+        assert_eq!(op["object"]["metadata"]["name"], team_a.name());
+        let ctx: Vec<BindingContext> = serde_json::from_value(json!([
+            {"binding": "specs", "type": "Group", "groupName": "g", "snapshots": {"records": [{"filterResult": op["object"]["data"].clone()}]}}
+        ]))
+        .unwrap();
+        assert_eq!(Record::read_owned(&ctx, &team_a), Some(r));
+        assert_eq!(
+            Record::read_owned(&ctx, &team_b),
+            Some(Record::default()),
+            "another deployment's record is not trusted"
+        );
+    }
+
+    fn shell_hook_name_ok(name: &str) -> bool {
+        reconcile::names::check_object_name(name).is_ok()
     }
 }
