@@ -13,7 +13,7 @@ pub mod report;
 pub mod topic_config;
 
 use ccloud_spec::ClusterRef;
-use config::{SPECS_BINDING, TOOL};
+use config::SPECS_BINDING;
 use hook_reconcile::directory::Directory;
 use hook_reconcile::record::Record;
 use hook_reconcile::settings::Settings;
@@ -36,17 +36,20 @@ pub struct Options {
     pub reset_undeclared: Vec<String>,
     pub concurrency: usize,
     pub own_namespace: String,
+    /// Whose record this run reads and writes.
+    pub record: hook_reconcile::record::RecordOwner,
 }
 
 impl Options {
     /// `ALLOW_DELETE`, `MAX_DELETIONS_PER_RUN`, `PROTECTED_RESOURCES`, `PROTECTED_TOPICS`,
     /// `RESET_UNDECLARED_CONFIGS`, `CONCURRENCY`.
-    pub fn from_table(env: &Env<'_>, own_namespace: &str) -> Result<Self, SettingError> {
+    pub fn from_table(env: &Env<'_>, binding: &hook_reconcile::binding::BindingSettings) -> Result<Self, SettingError> {
         Ok(Self {
             deletion: DeletionPolicy::from_env(env)?,
             reset_undeclared: env.list(&defs::RESET_UNDECLARED_CONFIGS),
             concurrency: env.count(&defs::CONCURRENCY)?.max(1),
-            own_namespace: own_namespace.into(),
+            own_namespace: binding.own_namespace.clone(),
+            record: config::record_owner(binding, env.value(&defs::INSTANCE_ID).as_deref()),
         })
     }
 
@@ -120,7 +123,7 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
         requests += kafka.requests_sent();
     }
     requests += directory.requests_sent();
-    let record = Record::read(&hook.contexts);
+    let record = Record::read_owned(&hook.contexts, &options.record);
     let live: BTreeSet<String> = views.iter().map(|v| v.id()).collect();
     let orphans = record
         .as_ref()
@@ -147,7 +150,7 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
     if let Some(old) = record {
         let new = report::record(&desired);
         if new != old && !dry_run {
-            hook.outputs.patch(&new.patch(TOOL, &options.own_namespace))?;
+            hook.outputs.patch(&new.owned_patch(&options.record, &options.own_namespace))?;
         }
     }
     for metric in report.metrics() {

@@ -18,16 +18,19 @@ fn main() {
     // `--config` never fails on a bad setting: it prints the default binding, and the run
     // reports the error and changes nothing (in particular, deletes nothing).
     let binding = BindingSettings::ccloud(&env, &namespace);
-    let config = ccloud_topic::config::hook_config(&BindingSettings::ccloud_or_default(&env, &namespace));
+    let instance = env.value(&defs::INSTANCE_ID);
+    let config =
+        ccloud_topic::config::hook_config(&BindingSettings::ccloud_or_default(&env, &namespace), instance.as_deref());
     hook_cli::run_hook(&cli.hook, &config, |run| {
-        if let Err(e) = &binding {
-            return Ok(hook_cli::setting_error(e));
-        }
+        let binding = match &binding {
+            Ok(b) => b,
+            Err(e) => return Ok(hook_cli::setting_error(e)),
+        };
         let settings = match hook_reconcile::settings::Settings::from_table(&env) {
             Ok(s) => s,
             Err(e) => return Ok(hook_cli::setting_error(&e)),
         };
-        let options = match ccloud_topic::Options::from_table(&env, &namespace) {
+        let options = match ccloud_topic::Options::from_table(&env, binding) {
             Ok(o) => o,
             Err(e) => return Ok(hook_cli::setting_error(&e)),
         };

@@ -9,4 +9,5 @@ mod faults;
 mod plan;
 mod prism;
 mod reconcile;
+mod records;
 mod settings;
