@@ -60,6 +60,18 @@ pub struct Desired {
     pub namespaces: BTreeMap<String, String>,
     /// The record to store: what each source declares now (failed sources keep theirs).
     pub record: Record,
+    /// What each parsed source refers to in Confluent Cloud, looked up before any plan.
+    pub references: BTreeMap<String, BTreeSet<Reference>>,
+    /// What each source declared when it last parsed; `None`: no record this run.
+    previous: Option<BTreeMap<String, BTreeSet<Item>>>,
+}
+
+/// A name a declaration refers to, which must resolve before anything it declared
+/// earlier can be taken as undeclared: a cluster, or an environment's Schema Registry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reference {
+    Cluster(ClusterRef),
+    Registry(String),
 }
 
 pub fn account_subject(name: &str) -> String {
@@ -92,6 +104,15 @@ impl Desired {
         self.key_items.scope_frozen()
             || self.key_items.standing(pair).is_frozen()
             || self.frozen.contains(&Item::Key(pair.clone()))
+    }
+
+    /// A parsed source that refers to something that does not resolve (a typo in a
+    /// region, a cluster or an environment name): what it declares under the new name
+    /// cannot be applied, and what it declared before under the old one cannot be taken
+    /// as undeclared, so it is frozen as if the source had failed. Its record keeps both.
+    pub fn fail_unresolved(&mut self, source: &str) {
+        let recorded = self.previous.as_ref().and_then(|p| p.get(source)).cloned();
+        fail_source(self, source, recorded);
     }
 
     pub fn account_frozen(&self, name: &str) -> bool {
@@ -147,11 +168,14 @@ impl Item {
 pub fn desired(views: &[ConfigMapView], record: Option<&Record>) -> Desired {
     let mut out = Desired::default();
     let mut conflicts: BTreeMap<Item, Vec<String>> = BTreeMap::new();
-    let recorded_items = |source: &str| -> Option<BTreeSet<Item>> {
-        let r = record?;
-        let items = r.entries.get(source)?;
-        Some(items.iter().filter_map(|i| Item::decode(i)).collect())
-    };
+    out.previous = record.map(|r| {
+        r.entries
+            .iter()
+            .map(|(source, items)| (source.clone(), items.iter().filter_map(|i| Item::decode(i)).collect()))
+            .collect()
+    });
+    let recorded_items =
+        |previous: &Option<BTreeMap<String, BTreeSet<Item>>>, source: &str| previous.as_ref()?.get(source).cloned();
     if let Some(r) = record {
         out.recorded = r.entries.values().flatten().filter_map(|i| Item::decode(i)).collect();
     }
@@ -161,12 +185,21 @@ pub fn desired(views: &[ConfigMapView], record: Option<&Record>) -> Desired {
             Ok(i) => i,
             Err(e) => {
                 out.failures.push(Failure::new(source.clone(), Reason::Invalid, e.to_string()));
-                fail_source(&mut out, &source, recorded_items(&source));
+                let recorded = recorded_items(&out.previous, &source);
+                fail_source(&mut out, &source, recorded);
                 continue;
             }
         };
         out.notices.extend(ids.notices);
         let mut items = BTreeSet::new();
+        let refs = out.references.entry(source.clone()).or_default();
+        for k in &ids.keys {
+            refs.insert(match &k.resource {
+                KeyResource::Kafka(c) => Reference::Cluster(c.clone()),
+                KeyResource::SchemaRegistry { environment } => Reference::Registry(environment.clone()),
+            });
+        }
+        refs.extend(ids.grants.iter().map(|g| Reference::Cluster(g.cluster.clone())));
         for sa in ids.service_accounts {
             items.insert(Item::Account(sa.name.clone()));
             out.account_items.declare(sa.name.clone());
@@ -197,7 +230,8 @@ pub fn desired(views: &[ConfigMapView], record: Option<&Record>) -> Desired {
                         DesiredKey { max_age: k.max_age, namespace: view.namespace.clone(), sources: vec![k.source] };
                     out.keys.insert(pair, d);
                 }
-                Some(d) if d.max_age == k.max_age => d.sources.push(k.source),
+                // Another namespace would move the Secrets and mint a second key: a conflict.
+                Some(d) if d.max_age == k.max_age && d.namespace == view.namespace => d.sources.push(k.source),
                 Some(d) => conflicts.entry(Item::Key(pair)).or_insert_with(|| d.sources.clone()).push(k.source),
             }
         }
@@ -232,11 +266,12 @@ pub fn desired(views: &[ConfigMapView], record: Option<&Record>) -> Desired {
 }
 
 /// A source that failed as a whole: its recorded items are frozen (and kept in the
-/// record); without a record, every deletion of every kind is.
+/// record, beside what it declares now, if anything); without a record, every deletion
+/// of every kind is.
 fn fail_source(out: &mut Desired, source: &str, recorded: Option<BTreeSet<Item>>) {
     match recorded {
         Some(items) => {
-            out.record.entries.insert(source.to_owned(), items.iter().map(Item::encode).collect());
+            out.record.entries.entry(source.to_owned()).or_default().extend(items.iter().map(Item::encode));
             let (mut accounts, mut keys, mut acls) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
             for item in &items {
                 match item {

@@ -1,5 +1,8 @@
+use ccloud_api_key::config;
 use clap::Parser;
 use hook_cli::HookArgs;
+use hook_reconcile::binding::BindingSettings;
+use reconcile::settings::{Env, Tool, defs};
 
 /// shell-operator hook: service accounts, API keys delivered as Secrets, and ACLs from
 /// streaming-ops `destination=ccloud` ConfigMaps.
@@ -12,14 +15,29 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    let env = |k: &str| std::env::var(k).ok();
+    let env = Env::process(Tool::ApiKey);
     let namespace = hook_reconcile::own_namespace();
-    let binding = hook_reconcile::binding::BindingSettings::from_env(env, &namespace, "destination=ccloud");
-    let config = ccloud_api_key::config::hook_config(&binding);
+    let instance = env.text(&defs::INSTANCE_ID);
+    // `--config` never fails on a bad setting: it prints the default binding, and the run
+    // reports the error and changes nothing (a namespace or selector silently replaced by
+    // its default would make another namespace's declarations look removed).
+    let binding = BindingSettings::ccloud(&env, &namespace);
+    let shown = BindingSettings::ccloud_or_default(&env, &namespace);
+    let config = config::hook_config(&shown, &config::record_owner(&shown, instance.as_deref()));
     hook_cli::run_hook(&cli.hook, &config, |run| {
-        let settings = hook_reconcile::settings::Settings::from_env(env)?;
-        let settings_env = reconcile::settings::Env::process(reconcile::settings::Tool::ApiKey);
-        let options = ccloud_api_key::Options::from_env(&settings_env, &namespace)?;
-        Ok(ccloud_api_key::run(run, &settings, &options)?)
+        let binding = match &binding {
+            Ok(b) => b,
+            Err(e) => return Ok(hook_cli::setting_error(e)),
+        };
+        let settings = match hook_reconcile::settings::Settings::from_table(&env) {
+            Ok(s) => s,
+            Err(e) => return Ok(hook_cli::setting_error(&e)),
+        };
+        let options = match ccloud_api_key::Options::from_env(&env, &namespace) {
+            Ok(o) => o,
+            Err(e) => return Ok(hook_cli::setting_error(&e)),
+        };
+        let record = config::record_owner(binding, instance.as_deref());
+        Ok(ccloud_api_key::run(run, &settings, &options, &record)?)
     })
 }

@@ -27,6 +27,7 @@ impl Options {
     pub fn from_env(env: &Env<'_>, own_namespace: &str) -> Result<Self, SettingError> {
         let explicit = env.text(&defs::INSTANCE_ID);
         let instance = explicit.clone().unwrap_or_else(|| own_namespace.to_owned());
+        // The namespace too: it is part of the token, which must stay one plain word.
         owner::valid_instance(&instance).map_err(|message| SettingError { name: defs::INSTANCE_ID.name, message })?;
         Ok(Self {
             deletion: DeletionPolicy::from_env(env)?,
@@ -34,7 +35,12 @@ impl Options {
             rotation_grace: env.duration(&defs::ROTATION_GRACE)?,
             orphan_grace: env.duration(&defs::ORPHAN_GRACE)?,
             key_ready_timeout: env.duration(&defs::KEY_READY_TIMEOUT)?,
-            owner: OwnerToken::new(crate::config::TOOL, instance),
+            // Without an id the token says "namespace", which no explicit id can spell: an
+            // explicit `default` never claims the keys of the namespace `default` elsewhere.
+            owner: match &explicit {
+                Some(id) => OwnerToken::new(crate::config::TOOL, id.clone()),
+                None => OwnerToken::implicit(crate::config::TOOL, own_namespace),
+            },
             explicit_instance: explicit.is_some(),
             concurrency: env.count(&defs::CONCURRENCY)?.max(1),
         })
@@ -54,7 +60,7 @@ mod tests {
     #[test]
     fn instance_id_is_explicit_or_the_namespace() {
         let o = options(&[]).unwrap();
-        assert_eq!((o.owner.to_string(), o.explicit_instance), ("ccops/ccloud-api-key/default".into(), false));
+        assert_eq!((o.owner.to_string(), o.explicit_instance), ("ccops/ccloud-api-key/ns:default".into(), false));
         let o = options(&[("INSTANCE_NAME", "prd-eu")]).unwrap();
         assert_eq!((o.owner.instance.as_str(), o.explicit_instance), ("prd-eu", true));
         assert!(options(&[("INSTANCE_ID", "Prod_EU")]).is_err());

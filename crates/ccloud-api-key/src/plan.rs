@@ -155,6 +155,8 @@ pub fn plan_keys(
     frozen: impl Fn(&str, &str) -> bool,
 ) -> KeyPlan {
     let mut plan = KeyPlan::default();
+    // Keys a mint of this plan rotates out: they keep working through the grace.
+    let mut carried: BTreeSet<String> = BTreeSet::new();
     let of_pair =
         |k: &ApiKey, d: &Delivery| k.owner == d.service_account_id && k.resource.as_deref() == Some(&d.resource_id);
     let held: BTreeSet<&str> = secrets.iter().filter_map(ManagedSecret::key_id).collect();
@@ -192,7 +194,22 @@ pub fn plan_keys(
                     "the key in the Secret no longer exists".to_owned()
                 };
                 // A key still referenced by a surviving Secret keeps working for the grace period.
-                let previous = ids.iter().find(|id| alive(id).is_some()).map(|id| (*id).to_owned());
+                let mut previous: BTreeSet<String> =
+                    ids.iter().filter(|id| alive(id).is_some()).map(|id| (*id).to_owned()).collect();
+                // A Secret whose key id names no live key (edited by hand) may still hold a
+                // live key in its data, which this hook cannot read: every key of the pair
+                // this deployment provably minted is rotated out with the grace, never
+                // deleted at once. A namespace token proves nothing, so not with it.
+                if !found.is_empty() && policy.explicit_instance {
+                    previous.extend(
+                        keys.iter()
+                            .filter(|k| of_pair(k, d) && policy.owner.marks(&k.description))
+                            .filter(|k| !held.contains(k.id.as_str()))
+                            .map(|k| k.id.clone()),
+                    );
+                }
+                carried.extend(previous.iter().cloned());
+                let previous = (!previous.is_empty()).then(|| previous.into_iter().collect::<Vec<_>>().join(","));
                 KeyDecision::Mint { reason, previous }
             }
         };
@@ -200,8 +217,11 @@ pub fn plan_keys(
     }
     let mut previous: BTreeMap<&str, &str> = BTreeMap::new();
     for s in secrets {
-        if let (Some(id), Some(at)) = (s.annotations.get(PREVIOUS_KEY_ID), s.annotations.get(ROTATED_AT)) {
-            previous.insert(id, at);
+        if let (Some(ids), Some(at)) = (s.annotations.get(PREVIOUS_KEY_ID), s.annotations.get(ROTATED_AT)) {
+            // A comma-separated list when a mint rotated out several keys at once.
+            for id in ids.split(',').filter(|id| !id.is_empty()) {
+                previous.insert(id, at);
+            }
         }
     }
     for k in keys.iter().filter(|k| !held.contains(k.id.as_str())) {
@@ -215,11 +235,17 @@ pub fn plan_keys(
             owned,
             frozen,
         };
+        if carried.contains(&k.id) {
+            plan.retiring.push(k.id.clone());
+            continue;
+        }
         match previous.get(k.id.as_str()) {
             // Recorded in this deployment's own Secrets: provably its own.
             Some(at) if age(now, at).is_none_or(|a| a < policy.rotation_grace) => plan.retiring.push(k.id.clone()),
             Some(_) => plan.deletions.push(deletion("rotated out and past its grace period", true)),
-            None if target.is_some() && policy.owner.owns(&k.description) && !young(k) => {
+            // Only the current token format, exactly: the first format's words cannot tell
+            // an explicit id from a namespace (see `OwnerToken::marks`).
+            None if target.is_some() && policy.owner.marks(&k.description) && !young(k) => {
                 plan.deletions.push(deletion(
                     "minted by this deployment, never delivered (no Secret holds it, its secret is lost)",
                     policy.explicit_instance,

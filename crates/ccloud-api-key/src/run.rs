@@ -4,9 +4,10 @@
 mod acls;
 mod connections;
 mod keys;
+mod resolve;
 
 use crate::apply::{self};
-use crate::config::{SPECS_BINDING, TOOL};
+use crate::config::SPECS_BINDING;
 use crate::desired::{self, AclItem, Desired, Item, account_subject, acl_subject, key_subject};
 use crate::observe::{self};
 use crate::options::Options;
@@ -16,7 +17,7 @@ use ccloud_api::{CloudApi, ServiceAccount};
 use ccloud_spec::ClusterRef;
 use hook_reconcile::directory::Directory;
 use hook_reconcile::pool::run_bounded;
-use hook_reconcile::record::Record;
+use hook_reconcile::record::{Record, RecordOwner};
 use hook_reconcile::settings::Settings;
 use hook_reconcile::{OutputError, views};
 use kafka_rest::KafkaRest;
@@ -30,12 +31,19 @@ use std::time::Instant;
 const MAX_ACCOUNT_NAME: usize = 64;
 const MAX_ACCOUNT_DESCRIPTION: usize = 128;
 
-pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result<Outcome, OutputError> {
+/// `owner`: this deployment's record (see [`crate::config::record_owner`]).
+pub fn run(
+    hook: &mut HookRun,
+    settings: &Settings,
+    options: &Options,
+    owner: &RecordOwner,
+) -> Result<Outcome, OutputError> {
     let started = Instant::now();
     let Some(views) = views(&mut hook.contexts, SPECS_BINDING) else {
         return Ok(hook_reconcile::no_snapshot());
     };
-    let record = Record::read(&hook.contexts);
+    // Another deployment's record (a hand edit, a name collision) is not trusted.
+    let record = Record::read_owned(&hook.contexts, owner);
     let mut desired = desired::desired(&views, record.as_ref());
     let directory = Directory::new(settings, hook.deadline.instant());
     let dry_run = hook.options.dry_run;
@@ -68,6 +76,8 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
                 deletions: Vec::new(),
                 counts: &mut counts,
                 kafka: BTreeMap::new(),
+                acl_cluster: BTreeMap::new(),
+                acl_items: BTreeMap::new(),
                 kept_acls: BTreeSet::new(),
             };
             run.reconcile()?;
@@ -84,7 +94,7 @@ pub fn run(hook: &mut HookRun, settings: &Settings, options: &Options) -> Result
     if let Some(old) = record {
         let new = retain_kept(&old, desired.record.clone(), &kept);
         if new != old && !dry_run {
-            hook.outputs.patch(&new.patch(TOOL, &hook_reconcile::own_namespace()))?;
+            hook.outputs.patch(&new.owned_patch(owner, &hook_reconcile::own_namespace()))?;
         }
     }
     for m in report.metrics().into_iter().chain(counts.metrics()) {
@@ -132,8 +142,13 @@ struct Run<'a> {
     /// Every deletion candidate of the run, admitted at once at the end.
     deletions: Vec<Deletion>,
     counts: &'a mut KeyCounts,
-    /// Kafka REST clients of the clusters in scope (`None`: not reachable this run).
-    kafka: BTreeMap<ClusterRef, Option<KafkaRest>>,
+    /// Kafka REST clients of the clusters in scope by cluster id (`None`: not reachable).
+    kafka: BTreeMap<String, Option<KafkaRest>>,
+    /// The cluster id each cluster reference of the ACL phase resolved to.
+    acl_cluster: BTreeMap<ClusterRef, String>,
+    /// Every item a deletion's (representative) item stands for: several references
+    /// that resolve to one cluster manage a principal's bindings together.
+    acl_items: BTreeMap<AclItem, BTreeSet<AclItem>>,
     /// ACL items whose deletions were held or failed: the record keeps them, so that
     /// ownership is not forgotten before they are cleaned.
     kept_acls: BTreeSet<AclItem>,
@@ -144,7 +159,15 @@ impl Run<'_> {
         self.hook.options.dry_run
     }
 
+    /// The record keeps `item` and every item it stands for: their clean-up is pending.
+    fn keep_acl(&mut self, item: &AclItem) {
+        let all = self.acl_items.get(item).cloned().unwrap_or_default();
+        self.kept_acls.extend(all);
+        self.kept_acls.insert(item.clone());
+    }
+
     fn reconcile(&mut self) -> Result<(), OutputError> {
+        self.resolve_references();
         let mut names: BTreeSet<String> = self.desired.accounts.keys().cloned().collect();
         names.extend(self.desired.keys.keys().map(|(sa, _)| sa.clone()));
         names.extend(self.desired.acls.keys().map(|(_, sa)| sa.clone()));
@@ -235,7 +258,7 @@ impl Run<'_> {
         let admission = self.options.deletion.admit(std::mem::take(&mut self.deletions), Deletion::candidate);
         for (d, hold) in admission.held {
             if let Deletion::Acl { item, .. } = &d {
-                self.kept_acls.insert(item.as_ref().clone());
+                self.keep_acl(item);
             }
             self.report.hold(d.subject(), hold);
         }
@@ -267,14 +290,16 @@ impl Run<'_> {
                 continue;
             }
             let kafka = match &d {
-                Deletion::Acl { item, .. } => self.kafka.get(&item.0).and_then(Option::as_ref),
+                Deletion::Acl { item, .. } => {
+                    self.acl_cluster.get(&item.0).and_then(|id| self.kafka.get(id)).and_then(Option::as_ref)
+                }
                 _ => None,
             };
             match apply::delete(self.cloud, kafka, &d) {
                 Ok(()) => self.report.event(kind, d.subject(), "delete", detail),
                 Err(f) => {
                     if let Deletion::Acl { item, .. } = &d {
-                        self.kept_acls.insert(item.as_ref().clone());
+                        self.keep_acl(item);
                     }
                     self.report.fail(f);
                 }

@@ -91,8 +91,21 @@ fn operation(name: &str) -> Option<&'static str> {
     OPERATIONS.iter().find(|(orig, rest)| *orig == name || *rest == name).map(|(_, rest)| *rest)
 }
 
+/// The data keys a `destination=ccloud` ConfigMap may hold. Any other is a typo of one
+/// of them (`environment`), which would otherwise declare nothing, silently, and so make
+/// everything the ConfigMap declared before look undeclared: it rejects the ConfigMap.
+const DATA_KEYS: [&str; 2] = ["service-accounts", "environments"];
+
 /// Everything identity-related a ConfigMap declares; an error rejects the whole ConfigMap.
 pub fn identities(cm: &ConfigMapView) -> Result<Identities, SpecError> {
+    if let Some(key) = cm.data.keys().find(|k| !DATA_KEYS.contains(&k.as_str())) {
+        return Err(SpecError {
+            configmap: cm.id(),
+            key: key.clone(),
+            field: "(key)".into(),
+            message: format!("unknown data key (expected one of: {})", DATA_KEYS.join(", ")),
+        });
+    }
     let mut out = Identities::default();
     let sa = Cursor { cm, key: "service-accounts" };
     if let Some(list) = sa.json()? {
@@ -224,6 +237,18 @@ fn parse_control(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_data_key_rejects_the_configmap() {
+        let cm = ConfigMapView {
+            namespace: "ns".into(),
+            name: "ids".into(),
+            data: [("environment".to_owned(), "[]".to_owned())].into(),
+            ..Default::default()
+        };
+        let e = identities(&cm).unwrap_err();
+        assert_eq!((e.key.as_str(), e.field.as_str()), ("environment", "(key)"));
+    }
 
     #[test]
     fn a_prefixed_star_is_the_literal_wildcard_with_a_notice() {

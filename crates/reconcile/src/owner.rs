@@ -29,9 +29,33 @@ pub fn valid_instance(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Marks the instance of a deployment that has no explicit id: its namespace.
+const IMPLICIT: &str = "ns:";
+
 impl OwnerToken {
     pub fn new(tool: impl Into<String>, instance: impl Into<String>) -> Self {
         Self { tool: tool.into(), instance: instance.into() }
+    }
+
+    /// The token of a deployment without an explicit instance id: `ccops/<tool>/ns:<namespace>`.
+    /// Another Kubernetes cluster may use the same namespace name, so this token proves
+    /// nothing; `:` is outside [`valid_instance`], so no explicit id can ever equal it
+    /// (an explicit `default` is not the namespace `default`).
+    pub fn implicit(tool: impl Into<String>, namespace: &str) -> Self {
+        Self::new(tool, format!("{IMPLICIT}{namespace}"))
+    }
+
+    /// Whether this is a namespace token ([`OwnerToken::implicit`]).
+    pub fn is_implicit(&self) -> bool {
+        self.instance.starts_with(IMPLICIT)
+    }
+
+    /// Whether `text` carries exactly this token as a word of the current format. Unlike
+    /// [`OwnerToken::owns`], the first round's `ccops <tool> instance=<id>` words do not
+    /// count: that format cannot tell an explicit id from a namespace, so it never proves
+    /// ownership enough for a deletion.
+    pub fn marks(&self, text: &str) -> bool {
+        text.split_whitespace().any(|w| Self::parse(w).as_ref() == Some(self))
     }
 
     /// Finds a token in free text (a description): a whitespace-separated word exactly
@@ -85,6 +109,19 @@ mod tests {
         assert!(prod.owns("ccops ccloud-api-key instance=prod sa=x resource=y"), "first-round descriptions");
         assert!(!prod.owns("ccops ccloud-api-key instance=prod-eu sa=x"));
         assert!(!prod.owns("xccops/ccloud-api-key/prod"));
+    }
+
+    #[test]
+    fn the_namespace_token_is_never_an_explicit_one() {
+        let implicit = OwnerToken::implicit("ccloud-api-key", "default");
+        assert_eq!(implicit.to_string(), "ccops/ccloud-api-key/ns:default");
+        assert!(implicit.is_implicit() && !OwnerToken::new("ccloud-api-key", "default").is_implicit());
+        assert!(valid_instance(&implicit.instance).is_err(), "no INSTANCE_ID can spell it");
+        let explicit = OwnerToken::new("ccloud-api-key", "default");
+        assert!(!explicit.owns(&format!("{implicit} sa=x")) && !explicit.marks(&format!("{implicit} sa=x")));
+        assert!(implicit.marks(&format!("{implicit} sa=x resource=y")));
+        assert!(explicit.owns("ccops ccloud-api-key instance=default sa=x"));
+        assert!(!explicit.marks("ccops ccloud-api-key instance=default sa=x"), "the first format proves nothing");
     }
 
     #[test]

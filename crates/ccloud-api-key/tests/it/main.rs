@@ -2,6 +2,7 @@
 //! ccloud-api-key end to end, in one test binary: the real hook against the emulator,
 //! run as shell-operator runs it (the pretend cluster applies its patches between runs).
 
+mod adversary;
 mod common;
 mod conformance;
 mod faults;
