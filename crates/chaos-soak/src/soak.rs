@@ -211,7 +211,11 @@ impl Soak {
     }
 
     fn connect_record(&self) -> String {
-        let record = self.hooks.cluster.truth().get("ConfigMap", "connect-apply.records");
+        // `connect-apply.records`, or `connect-apply.records.<stamp>` with an instance id.
+        let record = self.hooks.cluster.truth().0.iter().find(|o| {
+            o["kind"] == "ConfigMap"
+                && o["metadata"]["name"].as_str().is_some_and(|n| n.starts_with("connect-apply.records"))
+        });
         record.and_then(|r| r["data"]["records"].as_str()).unwrap_or("(none)").to_owned()
     }
 
