@@ -1,10 +1,3 @@
-// LEAD ENGINEER NOTE (delete this block once handled): the strict emulator lags key
-// listings behind creation (as Confluent Cloud does; `key_listing_lag_ms`), and the hook
-// then treats the key in a freshly written Secret as gone and mints again (found by
-// `hookctl simulate`; the demo state sets the lag to 0 only to hide it). Treat a key
-// named by a managed Secret but absent from the listing as delivery pending while the
-// Secret is younger than ORPHAN_GRACE (e.g. a minted-at annotation): no second mint,
-// no deletion; test it with the emulator's default listing lag.
 //! Pure planning: service accounts, keys and ACLs from desired and observed state, and
 //! the run's deletion candidates (decided later, all at once, by the switches).
 

@@ -96,16 +96,23 @@ fn operation(name: &str) -> Option<&'static str> {
 /// everything the ConfigMap declared before look undeclared: it rejects the ConfigMap.
 const DATA_KEYS: [&str; 2] = ["service-accounts", "environments"];
 
-/// Everything identity-related a ConfigMap declares; an error rejects the whole ConfigMap.
-pub fn identities(cm: &ConfigMapView) -> Result<Identities, SpecError> {
-    if let Some(key) = cm.data.keys().find(|k| !DATA_KEYS.contains(&k.as_str())) {
-        return Err(SpecError {
+/// Rejects a ConfigMap with a data key that no tool reads (see [`DATA_KEYS`]); every tool
+/// reading these ConfigMaps calls it, so a typo is reported by each of them.
+pub fn check_data_keys(cm: &ConfigMapView) -> Result<(), SpecError> {
+    match cm.data.keys().find(|k| !DATA_KEYS.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(SpecError {
             configmap: cm.id(),
             key: key.clone(),
             field: "(key)".into(),
             message: format!("unknown data key (expected one of: {})", DATA_KEYS.join(", ")),
-        });
+        }),
     }
+}
+
+/// Everything identity-related a ConfigMap declares; an error rejects the whole ConfigMap.
+pub fn identities(cm: &ConfigMapView) -> Result<Identities, SpecError> {
+    check_data_keys(cm)?;
     let mut out = Identities::default();
     let sa = Cursor { cm, key: "service-accounts" };
     if let Some(list) = sa.json()? {

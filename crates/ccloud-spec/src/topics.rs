@@ -23,6 +23,7 @@ const TOPIC_KEYS: [&str; 5] = ["name", "partitions", "config", "replication_fact
 
 /// Every topic a ConfigMap declares; an error rejects the whole ConfigMap.
 pub fn topics(cm: &ConfigMapView) -> Result<Vec<DeclaredTopic>, SpecError> {
+    crate::identities::check_data_keys(cm)?;
     let c = Cursor { cm, key: "environments" };
     let Some(envs) = c.json()? else { return Ok(Vec::new()) };
     let mut out = Vec::new();

@@ -49,3 +49,15 @@ fn two_deployments_in_one_namespace_keep_separate_records() {
     let ri = with_id.run();
     assert_ne!(record_names(&ri.operations), ["ccloud-topic.records"], "an instance id names its own record");
 }
+
+#[test]
+fn a_misspelt_data_key_is_an_invalid_configmap_not_an_empty_one() {
+    let emu = emulator();
+    let mut typo = configmap("typo", json!([{"name": "t-topic"}]));
+    let envs = typo["data"]["environments"].take();
+    typo["data"] = json!({"environment": envs});
+    let (exit, report, _) = crate::common::hand_run(&[typo], &env(&emu.url), &["--dry-run", "--detailed-exitcode"]);
+    assert_eq!(exit, 1, "a typo fails the CI plan: {report}");
+    let invalid = report["result"]["invalid_configmaps"][0].as_str().unwrap_or_default();
+    assert!(invalid.contains("default/typo") && invalid.contains("unknown data key"), "{report}");
+}
