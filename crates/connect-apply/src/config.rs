@@ -1,8 +1,9 @@
 //! Bindings: the connector ConfigMaps, the `cc.env.<env>.kafka.<cluster>` ConfigMaps that
-//! route to Confluent Cloud (snapshot only), and the record of managed connectors.
+//! route to Confluent Cloud (snapshot only), and this deployment's record of managed
+//! connectors (its own ConfigMap: see [`RecordOwner`]).
 
 use hook_reconcile::binding::{BindingSettings, grouped_config};
-use hook_reconcile::record::record_binding;
+use hook_reconcile::record::{RecordOwner, owned_record_binding};
 use shell_hook::config::{LabelExpression, LabelOperator};
 use shell_hook::{HookConfig, KubernetesBinding, LabelSelector};
 
@@ -17,7 +18,7 @@ pub const STATE_ANNOTATION: &str = "connect.ccops.io/state";
 pub const APPLIED_ANNOTATION: &str = "connect.ccops.io/applied";
 pub const RESTARTS_ANNOTATION: &str = "connect.ccops.io/restarts";
 
-pub fn hook_config(s: &BindingSettings) -> HookConfig {
+pub fn hook_config(s: &BindingSettings, owner: &RecordOwner) -> HookConfig {
     let mut routes = KubernetesBinding::new(ROUTES_BINDING, "v1", "ConfigMap");
     routes.label_selector = Some(LabelSelector {
         match_labels: None,
@@ -31,7 +32,7 @@ pub fn hook_config(s: &BindingSettings) -> HookConfig {
     routes.keep_full_objects_in_memory = Some(false);
     routes.execute_hook_on_event = Some(Vec::new());
     routes.execute_hook_on_synchronization = Some(false);
-    let mut config = grouped_config(s, TOOL, vec![routes, record_binding(TOOL, &s.own_namespace, TOOL)]);
+    let mut config = grouped_config(s, TOOL, vec![routes, owned_record_binding(owner, &s.own_namespace, TOOL)]);
     if let Some(specs) = config.kubernetes.as_mut().and_then(|k| k.first_mut()) {
         specs.jq_filter = Some(SPECS_JQ_FILTER.into());
     }

@@ -1,10 +1,12 @@
 //! The declarations: every data key of every connector ConfigMap is one connector.
 //!
 //! A declaration that cannot be used (its route is missing, its template does not render,
-//! its state is invalid, or the same connector is declared twice) is a failure of that
-//! declaration and freezes its connector: it is never changed or deleted. When the
-//! connector's name cannot be known (the template failed), everything the record says
-//! that ConfigMap declared is frozen instead.
+//! its state or `enabled` label is invalid, or the same connector is declared twice) is a
+//! failure of that declaration and freezes its connector: it is never changed or deleted.
+//! A failing declaration whose connector's name is known also freezes every recorded
+//! connector of that name on any target (it may be moving there). When the name cannot be
+//! known (the template failed), the data key may declare any connector, even one another,
+//! removed ConfigMap declared (a rename): nothing in the scope may be deleted this run.
 
 use crate::annotations::SourceNotes;
 use crate::config::STATE_ANNOTATION;
@@ -73,6 +75,8 @@ struct Named {
 pub fn desired(inputs: &Inputs<'_>) -> Desired {
     let mut out = Desired::default();
     let mut named: BTreeMap<ConnectorKey, Vec<Named>> = BTreeMap::new();
+    // Names of failing declarations whose connector is known: (subject, name).
+    let mut failing_names: Vec<(String, String)> = Vec::new();
     for view in inputs.views {
         let source = view.id();
         let notes = SourceNotes::read(view);
@@ -80,17 +84,24 @@ pub fn desired(inputs: &Inputs<'_>) -> Desired {
         for (data_key, code) in &view.data {
             out.declarations += 1;
             let subject = format!("{source} key {data_key}");
-            let declared = match &target {
-                Err(message) => Err((Reason::Unresolved, message.clone())),
-                Ok(t) => template::render(code, inputs.vars, inputs.env)
-                    .map(|r| (t.clone(), r))
-                    .map_err(|e| (Reason::Invalid, e.to_string())),
-            };
-            let (target, rendered) = match declared {
-                Ok(declared) => declared,
-                Err((reason, message)) => {
-                    // The connector is unknown: freeze whatever this ConfigMap declared before.
+            let rendered = template::render(code, inputs.vars, inputs.env);
+            let (target, rendered) = match (&target, rendered) {
+                (Ok(t), Ok(r)) => (t.clone(), r),
+                (Err(message), Ok(r)) => {
+                    // The name is known, the target is not: freeze what this ConfigMap
+                    // declared before, and the name anywhere.
                     out.inventory.fail_source(&subject, inputs.owned.map(|o| o.recorded_by(&source)));
+                    failing_names.push((subject.clone(), r.name));
+                    out.failed(&source, Failure::new(subject, Reason::Unresolved, message.clone()));
+                    continue;
+                }
+                (route, Err(e)) => {
+                    // The connector is unknown, so this key may declare any of them.
+                    out.inventory.fail_source(&subject, None);
+                    let (reason, message) = match route {
+                        Err(m) => (Reason::Unresolved, format!("{m}; and the template fails: {e}")),
+                        Ok(_) => (Reason::Invalid, e.to_string()),
+                    };
                     out.failed(&source, Failure::new(subject, reason, message));
                     continue;
                 }
@@ -106,6 +117,7 @@ pub fn desired(inputs: &Inputs<'_>) -> Desired {
             let message = format!("{key} is declared in {}; none of them is applied", sources.join(", "));
             for d in &declarations {
                 out.failed(&d.source, Failure::new(d.subject.clone(), Reason::Conflict, &message));
+                failing_names.push((d.subject.clone(), key.name.clone()));
             }
             out.inventory.fail(Failure::new(key, Reason::Conflict, message));
             continue;
@@ -117,16 +129,22 @@ pub fn desired(inputs: &Inputs<'_>) -> Desired {
                 out.connectors.insert(key.clone(), Declared { key, source: d.source, want });
             }
             Err((reason, message)) => {
+                failing_names.push((d.subject.clone(), key.name.clone()));
                 out.failed(&d.source, Failure::new(d.subject, reason, format!("{key}: {message}")));
                 out.inventory.fail(Failure::new(key, reason, message));
             }
         }
     }
+    for (subject, name) in failing_names {
+        let same_name = inputs.owned.into_iter().flat_map(Owned::keys).filter(|k| k.name == name).cloned().collect();
+        out.inventory.fail_source(subject, Some(same_name));
+    }
     out
 }
 
 /// The target of a ConfigMap: self-managed, or the Cloud cluster its `destination.cc`
-/// label names (a route in the same namespace first).
+/// label names. The route must be in the ConfigMap's own namespace: one of the same name
+/// elsewhere would silently move the connector to another cluster.
 fn route(view: &ConfigMapView, routes: &[ConfigMapView]) -> Result<Target, String> {
     let Some(name) = view.labels.get("destination.cc").filter(|v| !v.is_empty() && *v != "null") else {
         return Ok(Target::SelfManaged);
@@ -134,7 +152,6 @@ fn route(view: &ConfigMapView, routes: &[ConfigMapView]) -> Result<Target, Strin
     routes
         .iter()
         .find(|r| r.name == *name && r.namespace == view.namespace)
-        .or_else(|| routes.iter().find(|r| r.name == *name))
         .and_then(|r| {
             Some(Target::Cloud {
                 environment_id: r.labels.get("environment_id")?.clone(),
@@ -143,7 +160,8 @@ fn route(view: &ConfigMapView, routes: &[ConfigMapView]) -> Result<Target, Strin
         })
         .ok_or_else(|| {
             format!(
-                "destination.cc names ConfigMap {name}, which is missing or has no environment_id/resource_id labels"
+                "destination.cc names ConfigMap {name}, which is missing from namespace {} or has no environment_id/resource_id labels",
+                view.namespace
             )
         })
 }
@@ -166,6 +184,13 @@ fn want(
                 .ok_or_else(|| invalid(format!("{STATE_ANNOTATION} {s:?} is not running, paused or stopped")))?,
         },
     };
+    let enabled = match view.labels.get("enabled") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        // A typo must not read as "delete it".
+        Some(v) => return Err(invalid(format!("label enabled {v:?} is neither true nor false"))),
+    };
     if state == State::Stopped && matches!(key.target, Target::Cloud { .. }) {
         return Err(invalid("Confluent Cloud managed connectors cannot be stopped (use paused)".into()));
     }
@@ -177,7 +202,7 @@ fn want(
         applied_hash: notes.applied.get(&rendered.name).cloned(),
         name: rendered.name,
         config,
-        enabled: view.labels.get("enabled").is_some_and(|v| v == "true"),
+        enabled,
         state,
         sensitive,
         hash,

@@ -27,7 +27,7 @@ pub use hook_reconcile::OutputError;
 pub use options::Options;
 
 use annotations::{SourceNotes, restart_allowed};
-use config::{ROUTES_BINDING, SPECS_BINDING, TOOL};
+use config::{ROUTES_BINDING, SPECS_BINDING};
 use connect_client::Target;
 use desired::{Desired, Inputs};
 use hook_reconcile::record::Record;
@@ -51,7 +51,7 @@ pub fn run(hook: &mut HookRun, options: &Options) -> Result<Outcome, OutputError
         .iter()
         .filter_map(|i| ConfigMapView::from_item(i.filter_result_json(), i.object_json()))
         .collect();
-    let record = Record::read(&hook.contexts);
+    let record = Record::read_owned(&hook.contexts, &options.record);
     let owned = record.as_ref().map(Owned::from_record);
     let (vars, properties_failure) = match Variables::load(&options.properties_dir) {
         Ok(v) => (v, None),
@@ -74,7 +74,7 @@ pub fn run(hook: &mut HookRun, options: &Options) -> Result<Outcome, OutputError
     };
     let owned = owned.unwrap_or_default();
     let plan = run_plan::plan_run(&desired, &observed.listed, &owned, &options.deletion, may_restart);
-    let steps: Vec<(Target, Vec<apply::Step>)> = plan
+    let mut steps: Vec<(Target, Vec<apply::Step>)> = plan
         .targets
         .iter()
         .filter_map(|(target, p)| {
@@ -83,6 +83,8 @@ pub fn run(hook: &mut HookRun, options: &Options) -> Result<Outcome, OutputError
             Some((target.clone(), apply::apply(api, &p.actions, &wants, dry_run, options.concurrency)))
         })
         .collect();
+    // Only now that the creates are done: a moved connector leaves its old target.
+    let waiting = finish_moves(&plan, &observed, &mut steps, dry_run, options.concurrency);
 
     let facts =
         report::Facts { dry_run, desired: &desired, unavailable: &observed.unavailable, plan: &plan, steps: &steps };
@@ -92,6 +94,11 @@ pub fn run(hook: &mut HookRun, options: &Options) -> Result<Outcome, OutputError
     }
     if let Some(f) = env_failure {
         report.fail(f);
+    }
+    for m in waiting {
+        let to: Vec<String> = m.to.iter().map(|k| k.target.to_string()).collect();
+        report.notice(format!("{} is kept until it exists on {}", m.from, to.join(", ")));
+        report.hold(m.from.to_string(), reconcile::Hold::Frozen);
     }
     report.requests = observed.requests();
     if !dry_run {
@@ -106,7 +113,7 @@ pub fn run(hook: &mut HookRun, options: &Options) -> Result<Outcome, OutputError
             let deleted = deleted(&steps);
             let new = record::next(old, &desired, &observed.listed, &deleted);
             if new != *old {
-                hook.outputs.patch(&new.patch(TOOL, &options.own_namespace))?;
+                hook.outputs.patch(&new.owned_patch(&options.record, &options.own_namespace))?;
             }
         }
     }
@@ -149,4 +156,30 @@ fn deleted(steps: &[(Target, Vec<apply::Step>)]) -> BTreeSet<key::ConnectorKey> 
                 .map(|s| key::ConnectorKey::new(target.clone(), s.action.name()))
         })
         .collect()
+}
+
+/// Deletes each moved connector from its old target once it exists on its new one (see
+/// [`run_plan::ready_moves`]); returns the moves that wait for a later run.
+fn finish_moves<'a>(
+    plan: &'a run_plan::RunPlan,
+    observed: &observe::Observed,
+    steps: &mut Vec<(Target, Vec<apply::Step>)>,
+    dry_run: bool,
+    concurrency: usize,
+) -> Vec<&'a run_plan::Move> {
+    let (ready, waiting) = run_plan::ready_moves(&plan.moves, &observed.listed, steps);
+    let mut moved: BTreeMap<Target, Vec<plan::Action>> = BTreeMap::new();
+    for m in ready {
+        let delete = plan::Action::Delete { name: m.from.name.clone(), why: m.why };
+        moved.entry(m.from.target.clone()).or_default().push(delete);
+    }
+    for (target, actions) in moved {
+        let Some(api) = observed.apis.get(&target) else { continue };
+        let done = apply::apply(api, &actions, &BTreeMap::new(), dry_run, concurrency);
+        match steps.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, s)) => s.extend(done),
+            None => steps.push((target, done)),
+        }
+    }
+    waiting
 }

@@ -4,8 +4,9 @@
 
 use api_http::Credentials;
 use hook_reconcile::binding::BindingSettings;
-use reconcile::DeletionPolicy;
+use hook_reconcile::record::RecordOwner;
 use reconcile::settings::{Env, SettingError, defs};
+use reconcile::{DeletionPolicy, owner};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -23,6 +24,10 @@ pub struct Options {
     pub cloud_credentials: Option<Credentials>,
     /// `ALLOW_DELETE`, `MAX_DELETIONS_PER_RUN`, `PROTECTED_RESOURCES` (kind `connector`).
     pub deletion: DeletionPolicy,
+    /// Whose record this deployment reads and writes: two deployments in one namespace
+    /// (another selector, other namespaces, another `INSTANCE_ID`) never share one, or each
+    /// would delete the other's connectors as its own undeclared ones.
+    pub record: RecordOwner,
 }
 
 impl Options {
@@ -40,8 +45,30 @@ impl Options {
             cloud_endpoint: text(&defs::CONFLUENT_CLOUD_ENDPOINT).trim_end_matches('/').to_owned(),
             cloud_credentials: pair(env, &defs::CONFLUENT_CLOUD_API_KEY, &defs::CONFLUENT_CLOUD_API_SECRET)?,
             deletion: DeletionPolicy::from_env(env)?,
+            record: record_owner(&binding(env, own_namespace)?, instance(env)?.as_deref()),
         })
     }
+}
+
+/// `INSTANCE_ID` (or `INSTANCE_NAME`), checked as every tool checks it.
+fn instance(env: &Env<'_>) -> Result<Option<String>, SettingError> {
+    let id = env.text(&defs::INSTANCE_ID);
+    if let Some(id) = &id {
+        owner::valid_instance(id).map_err(|message| SettingError { name: defs::INSTANCE_ID.name, message })?;
+    }
+    Ok(id)
+}
+
+/// The owner of this deployment's record, for `binding`.
+pub fn record_owner(binding: &BindingSettings, instance: Option<&str>) -> RecordOwner {
+    let default = defs::CONNECT_SPEC_SELECTOR.default.unwrap_or_default();
+    RecordOwner::new(crate::config::TOOL, binding, default, instance)
+}
+
+/// [`record_owner`] for `--config`, which never fails: an invalid `INSTANCE_ID` still names
+/// a record (the run then refuses to start, so it is never written).
+pub fn record_owner_or_default(env: &Env<'_>, binding: &BindingSettings) -> RecordOwner {
+    record_owner(binding, env.text(&defs::INSTANCE_ID).as_deref())
 }
 
 /// A user and its secret: both or neither.

@@ -62,7 +62,7 @@ pub struct Want {
 /// Why a connector would be deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
-    /// Its ConfigMap's `enabled` label is not `"true"`.
+    /// Its ConfigMap's `enabled` label is `false` (any case) or missing.
     Disabled,
     /// No ConfigMap declares it any more (or its declaration is failing: then it is frozen).
     Undeclared,
@@ -71,7 +71,7 @@ pub enum Why {
 impl std::fmt::Display for Why {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Why::Disabled => "the ConfigMap's enabled label is not \"true\"",
+            Why::Disabled => "the ConfigMap's enabled label is false or missing",
             Why::Undeclared => "no longer declared (its ConfigMap or data key is gone)",
         })
     }

@@ -10,8 +10,11 @@ use std::path::PathBuf;
 pub use test_support::emulator::{CLOUD, example as emulator};
 pub const BASE: &str = "/connect/v1/environments/env-sodev1/clusters/lkc-orders1";
 
+/// The binary under test; `CONNECT_APPLY_BIN` runs the suite against another build (to check
+/// that a test fails where its defect is still there).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_connect-apply"))
+    std::env::var_os("CONNECT_APPLY_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_connect-apply")), PathBuf::from)
 }
 
 pub fn env(url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -2,6 +2,7 @@
 //! shell-operator runs it, against the in-process emulator (self-managed worker and managed
 //! Connect), with a pretend cluster that applies its object operations between runs.
 
+mod adversary;
 mod common;
 mod conformance;
 mod connectors;
