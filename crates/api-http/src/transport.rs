@@ -76,6 +76,29 @@ mod tests {
     }
 
     #[test]
+    fn hosts_that_only_look_local_are_not_loopback() {
+        for remote in [
+            "http://127.0.0.1.example.com",
+            "http://localhost.evil",
+            "http://localhost.evil:8083/x",
+            "http://[::ffff:10.0.0.1]",
+            "http://[::ffff:127.0.0.1]",
+            "http://0.0.0.0",
+            "http://127.1",
+            "http://evil@127.0.0.1.evil",
+            "http://127.0.0.1@evil.example",
+            "HTTP://connect",
+        ] {
+            assert!(check(remote, false).is_err(), "{remote}");
+        }
+        for local in ["HTTP://127.0.0.1:8083", "http://LOCALHOST", "http://user@127.0.0.1", "http://127.0.0.2"] {
+            assert!(check(local, false).is_ok(), "{local}");
+        }
+        assert!(check("HTTPS://api.confluent.cloud", false).is_ok());
+        assert!(check("file:///etc/passwd", true).is_err());
+    }
+
+    #[test]
     fn a_private_ca_adds_to_the_public_roots() {
         let public = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
         let extra = ureq::tls::Certificate::from_der(webpki_root_certs::TLS_SERVER_ROOT_CERTS[0].as_ref()).to_owned();

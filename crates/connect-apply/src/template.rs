@@ -77,6 +77,22 @@ pub struct Rendered {
     pub state: Option<String>,
 }
 
+impl Rendered {
+    /// `message` (Connect's validation errors quote the values they reject) with every
+    /// templated value replaced by `<redacted>`, longest first.
+    pub fn scrub(&self, message: &str) -> String {
+        let mut values: Vec<&str> = self
+            .templated
+            .iter()
+            .filter_map(|k| self.config.get(k))
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+            .collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.into_iter().fold(message.to_owned(), |m, v| m.replace(v, "<redacted>"))
+    }
+}
+
 /// Evaluates one definition. No request is ever sent for a definition that fails here.
 /// `env` is what [`template_env`] gives; no error message quotes an input value.
 pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> Result<Rendered, String> {
@@ -91,9 +107,32 @@ pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> R
             return Err(format!("the definition produced {n} values; exactly one {{name, config}} object is expected"));
         }
     };
-    let sources = Sources::new(env.values().chain(vars.0.values()).map(String::as_str));
+    // Every env.X is secret (see [`redact`]); a $VAR is when its name or value looks so.
+    // Of a JAAS line, the quoted fields (username, password) are the secrets; the line
+    // itself (`org.apache.kafka.common.security.plain.PlainLoginModule required …`)
+    // counts whole, so that `security.protocol` or a class name stays readable.
+    let (mut secret, mut plain): (Vec<String>, Vec<String>) = (env.values().cloned().collect(), Vec::new());
+    for (k, v) in &vars.0 {
+        let fields = redact::quoted_fields(v);
+        if !redact::secret_input(k, v) {
+            plain.push(v.clone());
+        } else if fields.is_empty() {
+            secret.push(v.clone());
+        } else {
+            plain.push(v.clone());
+            secret.extend(fields);
+        }
+    }
+    let sources = Sources::new(secret.iter().map(String::as_str), plain.iter().map(String::as_str));
     let name = real["name"].as_str().filter(|n| !n.is_empty()).ok_or("the definition has no \"name\"")?.to_owned();
+    if sources.carries_secret(&name) {
+        return Err(SECRET_NAME.into());
+    }
     let Some(config) = real["config"].as_object() else { return Err("the definition has no \"config\" object".into()) };
+    // Before `strings`, whose errors quote keys.
+    if config.keys().any(|k| sources.carries_secret(k)) {
+        return Err(SECRET_KEY.into());
+    }
     let config = strings(config)?;
     let templated = config.iter().filter(|(_, v)| sources.derived(v)).map(|(k, _)| k.clone()).collect();
     let state = match &real["state"] {
@@ -103,6 +142,10 @@ pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> R
     };
     Ok(Rendered { name, config, templated, state })
 }
+
+/// Names and keys are shown unredacted in plans, logs and the status annotation.
+const SECRET_NAME: &str = "the connector name carries a secret input (an env.X, or a $VAR that looks secret); names are shown in plans, logs and the status, so they must not hold secrets";
+const SECRET_KEY: &str = "a config key carries a secret input (an env.X, or a $VAR that looks secret); keys are shown in plans, logs and the status, so they must not hold secrets (the key is not named here for that reason)";
 
 /// Connect stores strings: numbers and booleans become strings; null is an error
 /// (usually an `env.X` that is not set).
@@ -162,6 +205,48 @@ mod tests {
         assert!(render(r#"{"config": {}}"#, &vars(), &env).unwrap_err().contains("name"));
         assert!(render(r#"{"name": "x", "config": {}}, {"name": "y", "config": {}}"#, &vars(), &env).is_err());
         assert!(render("input", &vars(), &env).is_err(), "no I/O");
+    }
+
+    #[test]
+    fn only_what_came_from_inputs_is_redacted() {
+        let vars = Variables(
+            [
+                ("SCHEMA_REGISTRY_URL".to_owned(), "https://psrc-abc12.us-east-2.aws.confluent.cloud".to_owned()),
+                ("SASL_JAAS_CONFIG".to_owned(), "a=b username=\"K\" password=\"S3cretValue\";".to_owned()),
+            ]
+            .into(),
+        );
+        let code = r#"{"name": "s", "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "sr": $SCHEMA_REGISTRY_URL, "p": env.KAFKA_API_SECRET, "part": env.KAFKA_API_SECRET[0:5]}}"#;
+        let (env, _) = template_env(|_| None, &vars);
+        let r = render(code, &vars, &env).unwrap();
+        assert_eq!(r.templated, ["p", "part", "sr"]);
+    }
+
+    #[test]
+    fn messages_are_scrubbed_of_templated_values() {
+        let env = [("MYSQL_CONNECTION_PASSWORD".to_owned(), "pw-1234567".to_owned())].into();
+        let code = r#"{"name": "x", "config": {"tasks.max": env.MYSQL_CONNECTION_PASSWORD, "a": "pw"}}"#;
+        let r = render(code, &vars(), &env).unwrap();
+        assert_eq!(
+            r.scrub("Invalid value pw-1234567 for configuration tasks.max; pw"),
+            "Invalid value <redacted> for configuration tasks.max; pw"
+        );
+    }
+
+    #[test]
+    fn names_and_keys_from_secret_inputs_are_refused_without_quoting_them() {
+        let env = [("MYSQL_CONNECTION_PASSWORD".to_owned(), "my-db-password-1".to_owned())].into();
+        for code in [
+            r#"{"name": "x", "config": {(env.MYSQL_CONNECTION_PASSWORD): "v"}}"#,
+            r#"{"name": "x", "config": {(env.MYSQL_CONNECTION_PASSWORD + ".k"): null}}"#,
+            r#"{"name": ("c-" + env.MYSQL_CONNECTION_PASSWORD), "config": {}}"#,
+            r#"{"name": "x", "config": {($SASL_JAAS_CONFIG | @base64): 1}}"#,
+        ] {
+            let e = render(code, &vars(), &env).unwrap_err();
+            assert!(e.contains("must not hold secrets") && !e.contains("my-db-password"), "{code}: {e}");
+        }
+        let ok = r#"{"name": ("sr-" + ($SCHEMA_REGISTRY_URL | ltrimstr("https://"))), "config": {($SCHEMA_REGISTRY_URL): 1}}"#;
+        assert_eq!(render(ok, &vars(), &env).unwrap().name, "sr-sr", "plain inputs may name things");
     }
 
     #[test]

@@ -107,6 +107,8 @@ fn runaway_templates_fail_alone_with_a_clear_error() {
         ("fuel", "[repeat(1)] | {name: \"x\", config: {}}"),
         ("loop", "def f: f; f"),
         ("recursion", "def f: 1 + f; {name: \"y\", config: {a: f}}"),
+        ("fold", "reduce (\"x\" * 1000000 | explode | .[]) as $i (0; . + 1) | {name: \"z\", config: {}}"),
+        ("combinations", "null | [combinations(1e9)] | {name: \"w\", config: {}}"),
     ];
     let mut manifests: Vec<Value> = runaway
         .iter()
@@ -124,6 +126,68 @@ fn runaway_templates_fail_alone_with_a_clear_error() {
         assert!(status["lastError"].as_str().unwrap_or_default().contains("jq limit"), "{name}: {status}");
     }
     assert_eq!(config_of(u, "good")["x"], "1", "the other connector is applied");
+}
+
+#[test]
+fn a_deeply_nested_template_fails_alone_instead_of_crashing_the_run() {
+    let emu = emulator();
+    let u = &emu.url;
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let mut objects = Objects(vec![
+        connector_cm("deep", json!({"enabled": "true"}), json!({"t.json": deep})),
+        connector_cm("good", json!({"enabled": "true"}), json!({"t.json": template("good", r#""x": "1""#)})),
+    ]);
+    let r = run(&mut objects, &env(u, &[]));
+    assert_ne!(r.exit_code, 134, "no abort");
+    assert!(status(&objects, "deep")["lastError"].as_str().unwrap_or_default().contains("nests 50000 levels"));
+    assert_eq!(config_of(u, "good")["x"], "1", "the other connector is applied");
+}
+
+#[test]
+fn names_and_keys_built_from_secrets_are_refused_without_showing_them() {
+    let emu = emulator();
+    let u = &emu.url;
+    let cases = [
+        ("key", template("k", r#""plain": "1", (env.MYSQL_CONNECTION_PASSWORD): "v""#)),
+        ("null-key", template("k2", r#"("p-" + env.MYSQL_CONNECTION_PASSWORD): null"#)),
+        (
+            "name",
+            r#"{"name": ("n-" + ($SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO | split(":")[1])), "config": {}}"#.to_owned(),
+        ),
+        ("jaas-name", r#"{"name": env.KAFKA_API_SECRET, "config": {}}"#.to_owned()),
+    ];
+    let mut objects = Objects(
+        cases.iter().map(|(cm, code)| connector_cm(cm, json!({"enabled": "true"}), json!({"t.json": code}))).collect(),
+    );
+    let (_, _, text) = hand(&objects, &env(u, &[]));
+    let r = run(&mut objects, &env(u, &[]));
+    for (cm, _) in &cases {
+        let status = status(&objects, cm).to_string();
+        assert!(status.contains("must not hold secrets"), "{cm}: {status}");
+        for secret in ["GoKafka-test-password", "fixture-sr-secret", "fixture/secret=with=equals"] {
+            assert!(!status.contains(secret), "{secret} in the status: {status}");
+            assert!(!text.contains(secret), "{secret} in the output: {text}");
+            assert!(!r.patch_text.contains(secret), "{secret} in the patches");
+        }
+    }
+}
+
+#[test]
+fn benign_values_that_share_text_with_plain_inputs_are_shown_in_the_plan() {
+    let emu = emulator();
+    let u = &emu.url;
+    let code = template(
+        "shown",
+        r#""connection.url": "jdbc:mysql://db:3306/x", "sr": $SCHEMA_REGISTRY_URL, "security.protocol": $SECURITY_PROTOCOL, "value.converter": "org.apache.kafka.connect.json.JsonConverter", "sasl.jaas.config": $SASL_JAAS_CONFIG, "pw": env.MYSQL_CONNECTION_PASSWORD, "pw-part": (env.MYSQL_CONNECTION_PASSWORD | .[0:9])"#,
+    );
+    let objects = one_cm(json!({"t.json": code}));
+    let (_, report, text) = hand(&objects, &env(u, &[("DRY_RUN", "true")]));
+    for shown in ["io.confluent.connect.jdbc.JdbcSourceConnector", "org.apache.kafka.connect.json.JsonConverter"] {
+        assert!(text.contains(shown), "{shown} is not a secret: {report}");
+    }
+    for hidden in ["psrc-emulated", "SASL_SSL", "FIXTUREKEY000001", "fixture/secret", "GoKafka-t", "PlainLoginModule"] {
+        assert!(!text.contains(hidden), "{hidden} came from an input: {report}");
+    }
 }
 
 #[test]
@@ -327,4 +391,24 @@ fn templates_and_common_idioms_give_what_jq_1_6_gives() {
         }
     }
     eprintln!("{}", table.join("\n"));
+}
+
+/// Connect's validation errors quote the invalid value (`Invalid value <v> for configuration
+/// tasks.max`), and the message reaches the status annotation and the output unredacted.
+/// `Rendered::scrub` is the helper for it; the caller (connect-apply's plan/apply code,
+/// another engineer's files at the time of writing) does not use it yet.
+#[test]
+#[ignore = "open: Connect validation messages are not scrubbed of templated values (see Rendered::scrub)"]
+fn validation_errors_quoting_a_templated_secret_are_scrubbed() {
+    let emu = emulator();
+    let u = &emu.url;
+    let code = template("v", r#""connection.url": "jdbc:x", "tasks.max": env.MYSQL_CONNECTION_PASSWORD"#);
+    let mut objects = one_cm(json!({"t.json": code.replace(r#""tasks.max": "1", "#, "")}));
+    let dry = env(u, &[("DRY_RUN", "true")]);
+    let (_, _, text) = hand(&objects, &dry);
+    run(&mut objects, &dry);
+    let status = status(&objects, "sandbox").to_string();
+    assert!(status.contains("tasks.max"), "{status}");
+    assert!(!status.contains("GoKafka-test-password"), "in the status: {status}");
+    assert!(!text.contains("GoKafka-test-password"), "in the output: {text}");
 }

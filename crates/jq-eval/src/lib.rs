@@ -42,7 +42,12 @@ def recurse: recurse(.[]?);
 def range(from; upto): from as $from | upto as $upto | $from | while(. < $upto; . + 1);
 def range($upto): range(0; $upto);
 def range($from; $upto; $by): if $by > 0 then $from | while(. < $upto; . + $by) elif $by < 0 then $from | while(. > $upto; . + $by) else empty end;
+def combinations($n): [limit($n; repeat(.))] | combinations;
 ";
+
+/// Programs whose brackets, strings and interpolations nest deeper than this are refused:
+/// jaq's lexer, parser and compiler recurse once per level.
+pub const MAX_NESTING: usize = 256;
 
 /// Why a program could not be compiled or run. No message quotes an input value.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +85,19 @@ impl Program {
     }
 
     /// Compiles a program that may read the given global variables (names without `$`).
+    /// Compiling runs on a thread with a large stack, like the evaluation.
     pub fn compile_with_vars(code: &str, vars: &[&str]) -> Result<Self, JqError> {
+        let depth = inject::nesting(code);
+        if depth > MAX_NESTING {
+            return Err(JqError::Parse(format!(
+                "the program nests {depth} levels deep; at most {MAX_NESTING} are allowed"
+            )));
+        }
+        on_large_stack(|| Self::compile_here(code, vars))
+            .unwrap_or_else(|| Err(JqError::Compile("the compilation failed unexpectedly".into())))
+    }
+
+    fn compile_here(code: &str, vars: &[&str]) -> Result<Self, JqError> {
         if code.contains(guard::GUARD) {
             return Err(JqError::Compile(format!("{} is a reserved name", guard::GUARD)));
         }
@@ -125,14 +142,8 @@ impl Program {
         if vars.len() != self.vars.len() {
             return Err(JqError::VarCount { expected: self.vars.len(), got: vars.len() });
         }
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name("jq-eval".into())
-                .stack_size(STACK_BYTES)
-                .spawn_scoped(scope, || self.evaluate(input, env, vars))
-                .map_err(|e| JqError::Limit(format!("cannot start the evaluation thread: {e}")))?;
-            worker.join().unwrap_or_else(|_| Err(JqError::Runtime("the evaluation failed unexpectedly".into())))
-        })
+        on_large_stack(|| self.evaluate(input, env, vars))
+            .unwrap_or_else(|| Err(JqError::Runtime("the evaluation failed unexpectedly".into())))
     }
 
     /// One evaluation, on the evaluation thread.
@@ -175,6 +186,15 @@ impl Program {
 }
 
 type Data = data::JustLut<Val>;
+
+/// Runs `f` on its own thread with a stack of [`STACK_BYTES`]; `None` when it panicked
+/// or the thread could not be started.
+fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().name("jq-eval".into()).stack_size(STACK_BYTES).spawn_scoped(scope, f);
+        worker.ok()?.join().ok()
+    })
+}
 
 /// Side-effect-free stand-ins: logging filters output nothing, `halt` is an error.
 fn inert<D: jaq_core::DataT>() -> impl Iterator<Item = jaq_core::native::Fun<D>>

@@ -225,3 +225,34 @@ fn binding_filters_run_within_the_same_limits() {
     let items: Vec<Value> = (0..5000).map(|i| json!({"metadata": {"name": format!("cm-{i}")}})).collect();
     assert_eq!(p.filter_result(&json!({"items": items})).unwrap().as_array().unwrap().len(), 5000);
 }
+
+#[test]
+fn folds_over_native_generators_spend_fuel() {
+    for code in [
+        "reduce (\"x\" * 300000 | explode | .[]) as $i (0; . + 1)",
+        "[foreach (\"x\" * 300000 | explode | .[]) as $i (0; . + 1)] | length",
+        "reduce (\"x\" * 300000 | explode | .[]) as $i (null; [.]) | tojson | length",
+        "null | [combinations(1e9)] | length",
+    ] {
+        let p = Program::compile(code).unwrap().with_limits(Limits { fuel: 10_000, ..Limits::default() });
+        let err = p.run(&Value::Null, &empty(), &[]).unwrap_err();
+        assert!(matches!(err, JqError::Limit(_)), "{code}: {err}");
+    }
+    let p =
+        Program::compile("[foreach range(4) as $i (0; . + $i; [$i, .])], ([[1], [2, 3]] | [combinations])").unwrap();
+    assert_eq!(
+        p.run(&Value::Null, &empty(), &[]).unwrap(),
+        vec![json!([[0, 0], [1, 1], [2, 3], [3, 6]]), json!([[1, 2], [1, 3]])]
+    );
+}
+
+#[test]
+fn deeply_nested_programs_are_refused_not_crashed_on() {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let err = Program::compile(&deep).unwrap_err();
+    assert!(err.to_string().contains("nests 20000 levels"), "{err}");
+    let fine = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    assert!(Program::compile(&fine).is_ok());
+    let long = format!("1{}", " + 1".repeat(20_000));
+    assert_eq!(Program::compile(&long).unwrap().run(&Value::Null, &empty(), &[]).unwrap(), vec![json!(20_001)]);
+}
