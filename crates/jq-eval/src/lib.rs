@@ -28,7 +28,9 @@ pub use guard::{Limits, STACK_BYTES};
 /// versions (see [`inert`]) rather than dropped.
 const REPLACED: &[&str] = &["env", "halt", "stderr_empty", "debug_empty", "input_filename"];
 
-/// Definitions placed before every program. `env` reads the caller's map. The loops are
+/// Definitions placed before every program. `env` reads the caller's map. `paths` walks
+/// with the guarded `recurse` instead of `..` (native: building every path of a deep value
+/// takes time quadratic in its depth, which no guard would see). The loops are
 /// jq 1.6's definitions (jaq's `range` is native, its others are not guarded): as jq
 /// definitions they pass through the guard at every step (see [`guard`]). Each refers
 /// only to definitions above it, so `range` comes after the `while` it uses.
@@ -43,6 +45,8 @@ def range(from; upto): from as $from | upto as $upto | $from | while(. < $upto; 
 def range($upto): range(0; $upto);
 def range($from; $upto; $by): if $by > 0 then $from | while(. < $upto; . + $by) elif $by < 0 then $from | while(. > $upto; . + $by) else empty end;
 def combinations($n): [limit($n; repeat(.))] | combinations;
+def paths: skip(1; path(recurse));
+def paths(p): skip(1; path_value(recurse)) | if .[1] | p then .[0] else empty end;
 ";
 
 /// Programs whose brackets, strings and interpolations nest deeper than this are refused:

@@ -233,11 +233,15 @@ fn folds_over_native_generators_spend_fuel() {
         "[foreach (\"x\" * 300000 | explode | .[]) as $i (0; . + 1)] | length",
         "reduce (\"x\" * 300000 | explode | .[]) as $i (null; [.]) | tojson | length",
         "null | [combinations(1e9)] | length",
+        "\"x\" * 9000 | explode | reduce .[] as $x (null; {a: .}) | [paths] | length",
     ] {
         let p = Program::compile(code).unwrap().with_limits(Limits { fuel: 10_000, ..Limits::default() });
         let err = p.run(&Value::Null, &empty(), &[]).unwrap_err();
         assert!(matches!(err, JqError::Limit(_)), "{code}: {err}");
     }
+    let p = Program::compile(r#"{"a": {"b": [1, null]}} | [paths], [paths(. == null)]"#).unwrap();
+    let want = vec![json!([["a"], ["a", "b"], ["a", "b", 0], ["a", "b", 1]]), json!([["a", "b", 1]])];
+    assert_eq!(p.run(&Value::Null, &empty(), &[]).unwrap(), want, "jq 1.6's paths");
     let p =
         Program::compile("[foreach range(4) as $i (0; . + $i; [$i, .])], ([[1], [2, 3]] | [combinations])").unwrap();
     assert_eq!(
