@@ -121,7 +121,7 @@ pub const INSTANCE_ID: Setting = Setting {
         Type::Text,
         None,
         ALL_TOOLS,
-        "This deployment's unique id in the Confluent organisation (for example `<k8s-cluster>-<namespace>`), written into the owner token of everything it creates. Unset: the namespace is used and nothing is deleted that this deployment did not record itself. `INSTANCE_NAME` is read when unset.",
+        "This deployment's unique id in the Confluent organisation (for example `<k8s-cluster>-<namespace>`), written into the owner token of everything it creates and into the name of its record ConfigMaps. Unset: the token is `ns:<namespace>` (never equal to an explicit id) and nothing is deleted that this deployment did not record itself. Never reuse one, never use a bare namespace name. `INSTANCE_NAME` is read when unset.",
     )
 };
 
