@@ -54,7 +54,24 @@ pub fn apply(
     results.into_iter().flatten().collect()
 }
 
+/// Connect's errors quote the values they reject (`Invalid value … for configuration
+/// tasks.max`), in validation results and in 400 bodies alike: every sensitive value of
+/// the connector (secret-looking keys and whatever came from a variable or the
+/// environment) is cut out of the message before it reaches a status, a log or a plan.
+fn scrubbed(want: Option<&Want>, mut failure: Failure) -> Failure {
+    let Some(w) = want else { return failure };
+    let mut values: Vec<&str> =
+        w.sensitive.iter().filter_map(|k| w.config.get(k)).map(String::as_str).filter(|v| !v.is_empty()).collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    failure.message = values.into_iter().fold(failure.message, |m, v| m.replace(v, "<redacted>"));
+    failure
+}
+
 fn apply_one(api: &ConnectApi, action: &Action, want: Option<&Want>, dry_run: bool) -> Result<Applied, Failure> {
+    apply_unscrubbed(api, action, want, dry_run).map_err(|f| scrubbed(want, f))
+}
+
+fn apply_unscrubbed(api: &ConnectApi, action: &Action, want: Option<&Want>, dry_run: bool) -> Result<Applied, Failure> {
     let subject = ConnectorKey::new(api.target().clone(), action.name()).to_string();
     let fail = |e: &api_http::HttpError| http_failure(subject.clone(), e);
     let done = |r: Result<(), api_http::HttpError>| r.map(|()| Applied::Done).map_err(|e| fail(&e));

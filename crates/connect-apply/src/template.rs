@@ -77,22 +77,6 @@ pub struct Rendered {
     pub state: Option<String>,
 }
 
-impl Rendered {
-    /// `message` (Connect's validation errors quote the values they reject) with every
-    /// templated value replaced by `<redacted>`, longest first.
-    pub fn scrub(&self, message: &str) -> String {
-        let mut values: Vec<&str> = self
-            .templated
-            .iter()
-            .filter_map(|k| self.config.get(k))
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-            .collect();
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.into_iter().fold(message.to_owned(), |m, v| m.replace(v, "<redacted>"))
-    }
-}
-
 /// Evaluates one definition. No request is ever sent for a definition that fails here.
 /// `env` is what [`template_env`] gives; no error message quotes an input value.
 pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> Result<Rendered, String> {
@@ -220,17 +204,6 @@ mod tests {
         let (env, _) = template_env(|_| None, &vars);
         let r = render(code, &vars, &env).unwrap();
         assert_eq!(r.templated, ["p", "part", "sr"]);
-    }
-
-    #[test]
-    fn messages_are_scrubbed_of_templated_values() {
-        let env = [("MYSQL_CONNECTION_PASSWORD".to_owned(), "pw-1234567".to_owned())].into();
-        let code = r#"{"name": "x", "config": {"tasks.max": env.MYSQL_CONNECTION_PASSWORD, "a": "pw"}}"#;
-        let r = render(code, &vars(), &env).unwrap();
-        assert_eq!(
-            r.scrub("Invalid value pw-1234567 for configuration tasks.max; pw"),
-            "Invalid value <redacted> for configuration tasks.max; pw"
-        );
     }
 
     #[test]

@@ -394,11 +394,9 @@ fn templates_and_common_idioms_give_what_jq_1_6_gives() {
 }
 
 /// Connect's validation errors quote the invalid value (`Invalid value <v> for configuration
-/// tasks.max`), and the message reaches the status annotation and the output unredacted.
-/// `Rendered::scrub` is the helper for it; the caller (connect-apply's plan/apply code,
-/// another engineer's files at the time of writing) does not use it yet.
+/// tasks.max`): the message reaches the status annotation and the output with every
+/// sensitive value of the connector cut out (connect-apply's `apply::scrubbed`).
 #[test]
-#[ignore = "open: Connect validation messages are not scrubbed of templated values (see Rendered::scrub)"]
 fn validation_errors_quoting_a_templated_secret_are_scrubbed() {
     let emu = emulator();
     let u = &emu.url;

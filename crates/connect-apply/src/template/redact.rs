@@ -44,6 +44,9 @@ pub struct Sources {
     secret: Vec<String>,
     windows: HashSet<[u8; RUN]>,
     plain: Vec<String>,
+    /// The forms of plain inputs that hold a secret one (a JAAS line and its password):
+    /// a name or key holding one of them whole holds the secret too.
+    bearing: Vec<String>,
 }
 
 /// Whether an input named `name` (an upper-cased `$VAR` name) with `value` is secret.
@@ -96,6 +99,10 @@ pub fn quoted_fields(value: &str) -> Vec<String> {
 
 impl Sources {
     pub fn new<'a>(secret: impl IntoIterator<Item = &'a str>, plain: impl IntoIterator<Item = &'a str>) -> Self {
+        let secret: Vec<&str> = secret.into_iter().collect();
+        let plain: Vec<&str> = plain.into_iter().collect();
+        let bearing_inputs: Vec<&str> =
+            plain.iter().copied().filter(|p| secret.iter().any(|s| !s.is_empty() && p.contains(s))).collect();
         let forms = |inputs: &mut dyn Iterator<Item = &'a str>| {
             let mut forms = Vec::new();
             for input in inputs.filter(|i| !i.is_empty()) {
@@ -106,10 +113,11 @@ impl Sources {
             forms.dedup();
             forms
         };
+        let bearing = forms(&mut bearing_inputs.into_iter());
         let secret = forms(&mut secret.into_iter());
         let plain = forms(&mut plain.into_iter());
         let windows = secret.iter().flat_map(|f| windows(f.as_bytes())).collect();
-        Self { secret, windows, plain }
+        Self { secret, windows, plain, bearing }
     }
 
     /// Whether `value` carries an input, by the rules of this module.
@@ -120,9 +128,22 @@ impl Sources {
             || self.plain.iter().any(|f| v == *f || (f.len() >= SHORTEST && v.contains(f.as_str())))
     }
 
-    /// Whether a name or key carries a secret input whole, or 8 characters of one.
+    /// Whether a name or key holds a secret input: is one (or one of its forms), contains
+    /// one whole that is at least 8 characters long, or shares a run of 12 characters
+    /// with one (`n-` + the secret half of a `key:secret` user-info). Unlike values, names
+    /// and keys are never redacted, so a match refuses the definition; the values' 8-character
+    /// rule would refuse ordinary keys (`connection.password` beside a password ending in
+    /// `password`, a name `root-sink` beside the user `root`).
     pub fn carries_secret(&self, text: &str) -> bool {
-        self.shares_secret(&text.to_ascii_lowercase())
+        const KEY_RUN: usize = 12;
+        let v = text.to_ascii_lowercase();
+        let runs = |f: &str| {
+            f.len() >= KEY_RUN && (0..=f.len() - KEY_RUN).any(|i| f.get(i..i + KEY_RUN).is_some_and(|w| v.contains(w)))
+        };
+        self.secret
+            .iter()
+            .chain(&self.bearing)
+            .any(|f| v == *f || (f.len() >= RUN && v.contains(f.as_str())) || runs(f))
     }
 
     fn shares_secret(&self, v: &str) -> bool {
@@ -209,11 +230,14 @@ mod tests {
 
     #[test]
     fn names_and_keys_carrying_a_secret_are_found() {
-        let s = Sources::new(["p4ssw0rd-long-secret", "root"], ["https://sr.example"]);
-        for v in ["p4ssw0rd-long-secret", "x.p4ssw0rd", "root-sink", &STANDARD.encode("p4ssw0rd-long-secret")] {
+        let s = Sources::new(["p4ssw0rd-long-secret", "root", "GoKafka-test-password"], ["https://sr.example"]);
+        for v in ["p4ssw0rd-long-secret", "x.p4ssw0rd-long-secret.y", "root", &STANDARD.encode("p4ssw0rd-long-secret")]
+        {
             assert!(s.carries_secret(v), "{v}");
         }
-        for v in ["connection.url", "sr.example", "p4ss", "jdbc-sink"] {
+        // Ordinary keys and names that merely share a word with a secret input.
+        for v in ["connection.url", "sr.example", "p4ss", "jdbc-sink", "connection.password", "root-sink", "x.p4ssw0rd"]
+        {
             assert!(!s.carries_secret(v), "{v}");
         }
     }
