@@ -30,7 +30,7 @@ struct Stream {
 impl Stream {
     fn open(dest: &Destination) -> std::io::Result<Self> {
         let target = match dest {
-            Destination::File(path) => Target::File(private_file().append(true).open(path)?),
+            Destination::File(path) => Target::File(owner_only(private_file().append(true).open(path)?)?),
             Destination::Stdout => Target::Buffer(Vec::new()),
         };
         Ok(Self { target: Mutex::new(target) })
@@ -170,12 +170,24 @@ impl BufferedOutputs {
 
 /// Creates `path` empty, as shell-operator does before a run.
 pub fn create_empty(path: &Path) -> std::io::Result<()> {
-    private_file().write(true).truncate(true).open(path).map(drop)
+    owner_only(private_file().write(true).truncate(true).open(path)?).map(drop)
 }
 
 /// Writes `bytes` to a file created owner-only (see [`private_file`]).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    private_file().write(true).truncate(true).open(path)?.write_all(bytes)
+    owner_only(private_file().write(true).truncate(true).open(path)?)?.write_all(bytes)
+}
+
+/// `mode` applies only to a file the open creates: shell-operator creates the output files
+/// itself before the run (0644 with the usual umask), so an existing regular file is
+/// narrowed to 0600 too. Devices and FIFOs (`/dev/null`, a test's pipe) are left alone.
+fn owner_only(file: std::fs::File) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta = file.metadata()?;
+    if meta.file_type().is_file() && meta.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
 }
 
 /// Options that create a file readable by its owner only (0600): patch files carry the
@@ -191,6 +203,20 @@ pub fn private_file() -> OpenOptions {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn existing_output_files_are_narrowed_to_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let patches = dir.path().join("object-patch");
+        std::fs::write(&patches, "").unwrap();
+        std::fs::set_permissions(&patches, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let outputs = Outputs::open(&Destination::File(patches.clone()), &Destination::Stdout).unwrap();
+        drop(outputs);
+        assert_eq!(std::fs::metadata(&patches).unwrap().permissions().mode() & 0o777, 0o600);
+        let null = Outputs::open(&Destination::File("/dev/null".into()), &Destination::Stdout).unwrap();
+        drop(null);
+        assert_ne!(std::fs::metadata("/dev/null").unwrap().permissions().mode() & 0o777, 0o600, "devices untouched");
+    }
 
     #[test]
     fn files_that_may_hold_secrets_are_created_owner_only() {
