@@ -84,7 +84,7 @@ pub fn desired(inputs: &Inputs<'_>) -> Desired {
         for (data_key, code) in &view.data {
             out.declarations += 1;
             let subject = format!("{source} key {data_key}");
-            let rendered = template::render(code, inputs.vars, inputs.env);
+            let rendered = template::render_named(code, inputs.vars, inputs.env);
             let (target, rendered) = match (&target, rendered) {
                 (Ok(t), Ok(r)) => (t.clone(), r),
                 (Err(message), Ok(r)) => {
@@ -95,7 +95,19 @@ pub fn desired(inputs: &Inputs<'_>) -> Desired {
                     out.failed(&source, Failure::new(subject, Reason::Unresolved, message.clone()));
                     continue;
                 }
-                (route, Err(e)) => {
+                (route, Err((Some(name), e))) => {
+                    // The template named its connector, then failed: freeze what this
+                    // ConfigMap declared before, and that name anywhere.
+                    out.inventory.fail_source(&subject, inputs.owned.map(|o| o.recorded_by(&source)));
+                    failing_names.push((subject.clone(), name));
+                    let (reason, message) = match route {
+                        Err(m) => (Reason::Unresolved, format!("{m}; and the template fails: {e}")),
+                        Ok(_) => (Reason::Invalid, e),
+                    };
+                    out.failed(&source, Failure::new(subject, reason, message));
+                    continue;
+                }
+                (route, Err((None, e))) => {
                     // The connector is unknown, so this key may declare any of them.
                     out.inventory.fail_source(&subject, None);
                     let (reason, message) = match route {

@@ -57,7 +57,9 @@ pub fn plan_run(
         kind: Kind::Connector,
         name: key.name.clone(),
         owned: d.owned,
-        frozen: d.frozen,
+        // A declaration that cannot be named may declare any connector, a disabled one
+        // too (`enabled: false` elsewhere is no proof it is not declared enabled here).
+        frozen: d.frozen || desired.inventory.scope_frozen(),
     });
     for (key, d) in admission.admitted {
         let to: Vec<ConnectorKey> = desired

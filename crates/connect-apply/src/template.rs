@@ -80,15 +80,29 @@ pub struct Rendered {
 /// Evaluates one definition. No request is ever sent for a definition that fails here.
 /// `env` is what [`template_env`] gives; no error message quotes an input value.
 pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> Result<Rendered, String> {
+    render_named(code, vars, env).map_err(|(_, message)| message)
+}
+
+/// [`render`], with the connector's name in the error when the definition got as far as
+/// naming it (a `null` config value, a bad state): then only that connector is frozen,
+/// not every connector the deployment manages.
+pub fn render_named(
+    code: &str,
+    vars: &Variables,
+    env: &BTreeMap<String, String>,
+) -> Result<Rendered, (Option<String>, String)> {
+    let unnamed = |e: String| (None, e);
     let names: Vec<&str> = vars.0.keys().map(String::as_str).collect();
-    let program = Program::compile_with_vars(code, &names).map_err(|e| e.to_string())?.with_limits(LIMITS);
+    let program = Program::compile_with_vars(code, &names).map_err(|e| unnamed(e.to_string()))?.with_limits(LIMITS);
     let env_json = Value::Object(env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect());
     let values: Vec<Value> = vars.0.values().map(|v| Value::String(v.clone())).collect();
-    let mut out = program.run(&Value::Null, &env_json, &values).map_err(|e| e.to_string())?;
+    let mut out = program.run(&Value::Null, &env_json, &values).map_err(|e| unnamed(e.to_string()))?;
     let real = match out.len() {
         1 => out.remove(0),
         n => {
-            return Err(format!("the definition produced {n} values; exactly one {{name, config}} object is expected"));
+            return Err(unnamed(format!(
+                "the definition produced {n} values; exactly one {{name, config}} object is expected"
+            )));
         }
     };
     // Every env.X is secret (see [`redact`]); a $VAR is when its name or value looks so.
@@ -108,21 +122,28 @@ pub fn render(code: &str, vars: &Variables, env: &BTreeMap<String, String>) -> R
         }
     }
     let sources = Sources::new(secret.iter().map(String::as_str), plain.iter().map(String::as_str));
-    let name = real["name"].as_str().filter(|n| !n.is_empty()).ok_or("the definition has no \"name\"")?.to_owned();
+    let name = real["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| unnamed("the definition has no \"name\"".into()))?
+        .to_owned();
     if sources.carries_secret(&name) {
-        return Err(SECRET_NAME.into());
+        return Err(unnamed(SECRET_NAME.into()));
     }
-    let Some(config) = real["config"].as_object() else { return Err("the definition has no \"config\" object".into()) };
+    let named = |e: String| (Some(name.clone()), e);
+    let Some(config) = real["config"].as_object() else {
+        return Err(named("the definition has no \"config\" object".into()));
+    };
     // Before `strings`, whose errors quote keys.
     if config.keys().any(|k| sources.carries_secret(k)) {
-        return Err(SECRET_KEY.into());
+        return Err(named(SECRET_KEY.into()));
     }
-    let config = strings(config)?;
+    let config = strings(config).map_err(named)?;
     let templated = config.iter().filter(|(_, v)| sources.derived(v)).map(|(k, _)| k.clone()).collect();
     let state = match &real["state"] {
         Value::Null => None,
         Value::String(s) if matches!(s.as_str(), "running" | "paused" | "stopped") => Some(s.clone()),
-        _ => return Err("\"state\" must be running, paused or stopped".into()),
+        _ => return Err(named("\"state\" must be running, paused or stopped".into())),
     };
     Ok(Rendered { name, config, templated, state })
 }

@@ -179,3 +179,49 @@ fn a_record_stamped_by_another_deployment_is_not_trusted() {
     assert!(exists(u, "theirs"), "nothing in another deployment's record is deleted");
     assert_eq!(deletes(&writes(u)), Vec::<&String>::new());
 }
+
+/// The chaos soak's seed 103: a declaration whose template fails before it names its
+/// connector may declare any connector, so a disabled duplicate elsewhere is no licence to
+/// delete it.
+#[test]
+fn a_disabled_duplicate_does_not_override_a_failing_unnamed_declaration() {
+    let emu = emulator();
+    let u = &emu.url;
+    let (defined, removed) = (properties("orders.db.url=jdbc:mysql://orders\n"), properties(""));
+    let props = |d: &tempfile::TempDir| env(u, &[("CONNECT_PROPERTIES_DIR", d.path().to_str().unwrap())]);
+    // `$ORDERS_DB_URL` in the name: without the variable the template cannot even name it.
+    let code = format!(
+        r#"{{"name": ("jdbc-" + ($ORDERS_DB_URL | split("//")[1])), "config": {{"connector.class": "{JDBC}", "connection.url": "u"}}}}"#
+    );
+    let mut objects = Objects(vec![connector_cm("src", json!({"enabled": "true"}), json!({"s.json": code}))]);
+    assert_eq!(run(&mut objects, &props(&defined)).exit_code, 0);
+    assert!(exists(u, "jdbc-orders"));
+    objects.0.push(connector_cm("copy", json!({"enabled": "false"}), json!({"c.json": jdbc("jdbc-orders", "jdbc:x")})));
+    writes(u);
+    run(&mut objects, &props(&removed));
+    assert!(exists(u, "jdbc-orders"), "deleted through a disabled duplicate while its own declaration fails");
+    assert_eq!(deletes(&writes(u)), Vec::<&String>::new());
+}
+
+/// A template that names its connector and then fails (an unset value) freezes that
+/// connector only: an unrelated removed ConfigMap's connector is still deleted.
+#[test]
+fn a_named_failure_freezes_its_connector_not_the_whole_deployment() {
+    let emu = emulator();
+    let u = &emu.url;
+    let broken =
+        format!(r#"{{"name": "jdbc-n", "config": {{"connector.class": "{JDBC}", "connection.url": env.NOT_LISTED}}}}"#);
+    let mut objects = Objects(vec![
+        connector_cm("gone", json!({"enabled": "true"}), json!({"g.json": jdbc("jdbc-gone", "jdbc:g")})),
+        connector_cm("named", json!({"enabled": "true"}), json!({"n.json": jdbc("jdbc-n", "jdbc:n")})),
+    ]);
+    assert_eq!(run(&mut objects, &env(u, &[])).exit_code, 0);
+    assert!(exists(u, "jdbc-gone") && exists(u, "jdbc-n"));
+    objects.remove("ConfigMap", "gone");
+    objects.0.retain(|o| o["metadata"]["name"] != "named");
+    objects.0.push(connector_cm("named", json!({"enabled": "true"}), json!({"n.json": broken})));
+    run(&mut objects, &env(u, &[]));
+    assert!(exists(u, "jdbc-n"), "the failing declaration's connector is frozen");
+    assert!(!exists(u, "jdbc-gone"), "the removed ConfigMap's connector is deleted");
+    assert!(status(&objects, "named")["lastError"].as_str().unwrap().contains("null"));
+}
