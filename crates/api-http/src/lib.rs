@@ -343,8 +343,11 @@ impl Client {
         if timeout.is_zero() {
             return Err(HttpError::Deadline { method, path: path.into() });
         }
-        transport::check(&self.base, self.allow_insecure_http)
-            .map_err(|message| HttpError::Insecure { method, path: path.into(), message })?;
+        transport::check(&self.base, self.allow_insecure_http).map_err(|message| HttpError::Insecure {
+            method,
+            path: path.into(),
+            message,
+        })?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url).header("Accept", "application/json");
