@@ -60,6 +60,8 @@ impl Report {
         }
     }
 
+    /// Records a change and logs it (stderr): under shell-operator the log is where a run
+    /// tells what it changed. Details never hold secret values (the tools redact them).
     pub fn event(
         &mut self,
         kind: &'static str,
@@ -67,7 +69,9 @@ impl Report {
         action: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.events.push(Event { kind, subject: subject.into(), action: action.into(), detail: detail.into() });
+        let event = Event { kind, subject: subject.into(), action: action.into(), detail: detail.into() };
+        tracing::info!(kind, subject = event.subject, action = event.action, dry_run = self.dry_run, "{}", event.detail);
+        self.events.push(event);
     }
 
     pub fn fail(&mut self, failure: Failure) {
