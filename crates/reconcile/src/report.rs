@@ -70,7 +70,14 @@ impl Report {
         detail: impl Into<String>,
     ) {
         let event = Event { kind, subject: subject.into(), action: action.into(), detail: detail.into() };
-        tracing::info!(kind, subject = event.subject, action = event.action, dry_run = self.dry_run, "{}", event.detail);
+        tracing::info!(
+            kind,
+            subject = event.subject,
+            action = event.action,
+            dry_run = self.dry_run,
+            "{}",
+            event.detail
+        );
         self.events.push(event);
     }
 
